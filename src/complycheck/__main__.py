@@ -1,0 +1,5 @@
+"""`python -m complycheck`."""
+
+from complycheck.cli import main
+
+main()

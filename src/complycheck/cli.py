@@ -1,0 +1,142 @@
+"""The command line: the only place that prints, writes report files or chooses the exit code.
+
+Exit codes: 0 every line item accepted; 1 at least one not accepted (or awaiting review);
+2 invalid input or usage; 3 internal error (a bug).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from datetime import date
+from pathlib import Path
+from typing import Any, Callable
+
+import click
+
+from complycheck import __version__
+
+EXIT_OK, EXIT_NOT_ACCEPTED, EXIT_INPUT, EXIT_BUG = 0, 1, 2, 3
+FORMATS = ["text", "json", "junit"]
+
+
+def _lang_of(ctx: click.Context | None) -> str:
+    while ctx is not None:
+        if ctx.params.get("lang"):
+            return str(ctx.params["lang"])
+        ctx = ctx.parent
+    return os.environ.get("COMPLYCHECK_LANG", "zh")
+
+
+def guarded(fn: Callable[..., int]) -> Callable[..., None]:
+    """One error boundary: input errors exit 2 with one line each, bugs exit 3, never a traceback."""
+    def wrapper(*args: Any, **kwargs: Any) -> None:
+        from complycheck.errors import ComplycheckError
+
+        lang = kwargs.get("lang") or _lang_of(click.get_current_context(silent=True))
+        try:
+            code = fn(*args, **kwargs)
+        except ComplycheckError as e:
+            click.echo(_clean(e.render(lang)), err=True)
+            code = EXIT_INPUT
+        except KeyboardInterrupt:
+            code = 130
+        except MemoryError:
+            click.echo("内存不足 / out of memory", err=True)
+            code = EXIT_INPUT
+        except Exception as e:  # a bug: one line, and a request to report it
+            from complycheck.masking import mask_text
+
+            msg = mask_text(f"{type(e).__name__}: {e}")[:300]
+            if lang == "zh":
+                click.echo(f"内部错误（程序缺陷）：{msg}。请把命令和这一行报告给 complycheck 维护者。", err=True)
+            else:
+                click.echo(f"internal error (a bug): {msg}. Please report the command and this line to the complycheck maintainers.", err=True)
+            if os.environ.get("COMPLYCHECK_DEBUG"):
+                raise
+            code = EXIT_BUG
+        sys.exit(code)
+    wrapper.__name__ = fn.__name__
+    wrapper.__doc__ = fn.__doc__
+    return wrapper
+
+
+def _clean(s: str) -> str:
+    from complycheck.render.text import clean
+
+    return "\n".join(clean(line) for line in s.split("\n"))
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write a whole file or nothing: a temp file beside it, then a rename."""
+    path = path.absolute()
+    fd, tmp = tempfile.mkstemp(prefix=".complycheck-", dir=str(path.parent))
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+def _parse_as_of(value: str | None) -> date:
+    from complycheck.errors import ComplycheckError
+    from complycheck.values import to_date
+
+    if value is None:
+        return date.today()
+    try:
+        return to_date(value)
+    except ValueError:
+        raise ComplycheckError(f"--as-of 日期无效：{value}", None, f"invalid --as-of date: {value}") from None
+
+
+def _report_targets(fmt: str, output: str | None, reports: tuple[str, ...]) -> list[tuple[str, str | None]]:
+    from complycheck.errors import ComplycheckError
+
+    targets: list[tuple[str, str | None]] = [(fmt, output)]
+    for spec in reports:
+        name, sep, path = spec.partition("=")
+        if not sep or name not in FORMATS or not path:
+            raise ComplycheckError(f"--report 应写成 格式=文件，例如 json=report.json（格式：{', '.join(FORMATS)}）", None,
+                                   f"--report takes FORMAT=FILE, e.g. json=report.json (formats: {', '.join(FORMATS)})")
+        targets.append((name, path))
+    return targets
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="complycheck")
+def main() -> None:
+    """complycheck：按规则和证据判断服务合同是否履约 / decide whether a service contract was fulfilled."""
+
+
+@main.command()
+@click.option("--rules", "rules_dir", default="rules", show_default=True, help="规则包目录 / rule pack folder")
+@click.option("--evidence", "evidence_dir", default="evidence", show_default=True, help="证据目录（含 manifest.yaml）/ evidence folder")
+@click.option("--as-of", "as_of", default=None, help="评估日期 YYYY-MM-DD（默认今天）/ evaluation date (default today)")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True, help="报告格式 / report format")
+@click.option("--output", "-o", default=None, help="报告写入文件（默认输出到屏幕）/ write the report to a file")
+@click.option("--report", "reports", multiple=True, metavar="FORMAT=FILE", help="另写一种格式，可重复 / also write FORMAT to FILE (repeatable)")
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True, help="报告语言 / report language")
+@click.option("--waivers", default=None, help="豁免文件 / waiver file")
+@guarded
+def evaluate(rules_dir: str, evidence_dir: str, as_of: str | None, fmt: str, output: str | None, reports: tuple[str, ...], lang: str, waivers: str | None) -> int:
+    """评估证据，给出每个品目的验收结论 / evaluate the evidence and give a verdict per line item."""
+    from complycheck import app, render
+
+    targets = _report_targets(fmt, output, reports)
+    day = _parse_as_of(as_of)
+    report = app.run(Path(rules_dir), Path(evidence_dir), day, Path(waivers) if waivers else None)
+    rendered = [(render.get(name)(report, lang), path) for name, path in targets]
+    for text, path in rendered:
+        if path:
+            write_atomic(Path(path), text)
+    for text, path in rendered:
+        if not path:
+            click.echo(text, nl=False)
+    return EXIT_OK if report.verdict == "accepted" else EXIT_NOT_ACCEPTED

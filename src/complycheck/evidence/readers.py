@@ -1,0 +1,194 @@
+"""Readers: one per file format, each turning a file into raw rows of cells (no typing yet).
+
+A cell is str, int, float, bool, date, datetime or None. Row numbers are as a person sees them
+(1-based, header rows included), so errors can point at the row in Excel.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from complycheck.errors import EvidenceError, Location
+
+MAX_FILE_BYTES = 1024 * 1024 * 1024
+MAX_XLSX_UNCOMPRESSED = 2 * 1024 * 1024 * 1024
+MAX_XLSX_RATIO = 200
+MAX_COLUMNS = 500
+
+
+@dataclass
+class RawSheet:
+    rows: list[list[Any]]
+    sheet: str | None
+    encoding: str | None = None
+    merged: list[tuple[int, int, int, int]] | None = None  # (row0, col0, row1, col1), 0-based inclusive
+    date1904: bool = False
+
+
+def detect_encoding(raw: bytes) -> str:
+    """utf-8-sig, then utf-8, then gb18030 (a superset of GBK); never gb18030 first."""
+    if raw.startswith(b"\xef\xbb\xbf"):
+        return "utf-8-sig"
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "utf-16"
+    try:
+        raw.decode("utf-8")
+        return "utf-8"
+    except UnicodeDecodeError:
+        return "gb18030"
+
+
+def read_csv(path: Path, display: str, encoding: str | None = None) -> RawSheet:
+    """CSV as Excel saves it on Chinese Windows (GBK), or UTF-8 with or without a BOM."""
+    raw = path.read_bytes()
+    if b"\x00" in raw[:4096] and not raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise EvidenceError("CSV 文件含有 NUL 字节（不是文本文件？）", Location(display), "CSV file contains NUL bytes (not a text file?)")
+    enc = encoding or detect_encoding(raw)
+    try:
+        text = raw.decode(enc)
+    except UnicodeDecodeError as e:
+        line = raw.count(b"\n", 0, e.start) + 1
+        raise EvidenceError(f"按 {enc} 无法解码（第 {line} 行）", Location(display, line, row_label="row"), f"cannot decode as {enc} (line {line})") from None
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    sample = text[:8192]
+    delim = ","
+    if sample.count("\t") > sample.count(",") and sample.count("\t") > 0:
+        delim = "\t"
+    elif sample.count(";") > sample.count(",") * 2:
+        delim = ";"
+    rows: list[list[Any]] = []
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delim, strict=True)
+    try:
+        for row in reader:
+            if len(row) > MAX_COLUMNS:
+                raise EvidenceError(f"第 {reader.line_num} 行列数过多（{len(row)}）", Location(display, len(rows) + 1, row_label="row"), f"row {len(rows) + 1} has too many columns ({len(row)})")
+            rows.append([c if c != "" else None for c in row])
+    except csv.Error as e:
+        raise EvidenceError(f"CSV 格式错误（第 {len(rows) + 1} 条记录，文件第 {reader.line_num} 行）：{e}", Location(display, len(rows) + 1, row_label="row"),
+                            f"malformed CSV (record {len(rows) + 1}, file line {reader.line_num}): {e}") from None
+    return RawSheet(rows, None, enc)
+
+
+def _check_zip(path: Path, display: str) -> None:
+    try:
+        with zipfile.ZipFile(path) as z:
+            total = 0
+            for info in z.infolist():
+                total += info.file_size
+                if info.compress_size and info.file_size / max(info.compress_size, 1) > MAX_XLSX_RATIO and info.file_size > 50 * 1024 * 1024:
+                    raise EvidenceError("XLSX 文件的压缩比异常（疑似压缩炸弹），拒绝读取", Location(display), "XLSX compression ratio is abnormal (zip bomb?); refused")
+            if total > MAX_XLSX_UNCOMPRESSED:
+                raise EvidenceError("XLSX 解压后过大，拒绝读取", Location(display), "XLSX too large when decompressed; refused")
+            names = set(z.namelist())
+            if "xl/workbook.xml" not in names:
+                raise EvidenceError("不是有效的 XLSX 文件（缺少 workbook.xml）", Location(display), "not a valid XLSX file (no workbook.xml)")
+            wb = z.read("xl/workbook.xml")[:200000]
+            if b"<!DOCTYPE" in wb or b"<!ENTITY" in wb:
+                raise EvidenceError("XLSX 含有 XML 实体声明，拒绝读取", Location(display), "XLSX declares XML entities; refused")
+    except zipfile.BadZipFile:
+        raise EvidenceError("XLSX 文件已损坏（不是有效的 zip）", Location(display), "XLSX file is corrupted (not a valid zip)") from None
+
+
+def read_xlsx(path: Path, display: str, sheet: str | None) -> RawSheet:
+    """An Excel sheet (python-calamine): cached formula values, merged cells, the 1904 date system."""
+    from python_calamine import CalamineWorkbook
+
+    _check_zip(path, display)
+    try:
+        wb = CalamineWorkbook.from_path(str(path))
+    except Exception as e:  # calamine raises its own error types for damaged files
+        raise EvidenceError(f"无法打开 XLSX：{_short(e)}", Location(display), f"cannot open XLSX: {_short(e)}") from None
+    try:
+        names = wb.sheet_names
+        if sheet is None:
+            visible = [m.name for m in wb.sheets_metadata if str(m.visible).lower().endswith("visible") and "hidden" not in str(m.visible).lower()]
+            name = (visible or names)[0]
+        elif sheet in names:
+            name = sheet
+        else:
+            raise EvidenceError(f"找不到工作表“{sheet}”（现有：{'、'.join(names)}）", Location(display, sheet=sheet), f"no sheet '{sheet}' (sheets: {', '.join(names)})")
+        ws = wb.get_sheet_by_name(name)
+        rows = ws.to_python(skip_empty_area=False)
+        merged = []
+        for rng in (ws.merged_cell_ranges or []):
+            (r0, c0), (r1, c1) = rng
+            merged.append((r0, c0, r1, c1))
+    except EvidenceError:
+        raise
+    except Exception as e:
+        raise EvidenceError(f"XLSX 读取失败：{_short(e)}", Location(display), f"cannot read XLSX: {_short(e)}") from None
+    out = [[(None if c == "" else c) for c in row] for row in rows]
+    return RawSheet(out, name, None, merged, _is_1904(path))
+
+
+def _is_1904(path: Path) -> bool:
+    try:
+        with zipfile.ZipFile(path) as z:
+            return b"date1904=\"1\"" in z.read("xl/workbook.xml")[:200000] or b"date1904=\"true\"" in z.read("xl/workbook.xml")[:200000]
+    except (KeyError, zipfile.BadZipFile):
+        return False
+
+
+def read_records(data: Any, display: str) -> RawSheet:
+    """JSON/YAML: a list of objects (or {rows: [...]}) -> header row + value rows."""
+    if isinstance(data, dict) and isinstance(data.get("rows"), list):
+        data = data["rows"]
+    if not isinstance(data, list):
+        raise EvidenceError("表格文件的顶层应为对象列表（或 {rows: [...]}）", Location(display), "a table file must hold a list of objects (or {rows: [...]})")
+    headers: list[str] = []
+    for i, rec in enumerate(data):
+        if not isinstance(rec, dict):
+            raise EvidenceError(f"第 {i + 1} 条记录不是对象", Location(display, i + 2, row_label="row"), f"record {i + 1} is not an object")
+        for k in rec:
+            if str(k) not in headers:
+                headers.append(str(k))
+    rows: list[list[Any]] = [list(headers)]
+    for rec in data:
+        rows.append([_plain(rec.get(h)) for h in headers])
+    return RawSheet(rows, None, "utf-8")
+
+
+def _plain(v: Any) -> Any:
+    if isinstance(v, list):
+        return "、".join(str(x) for x in v)
+    if isinstance(v, dict):
+        return json.dumps(v, ensure_ascii=False)
+    return v
+
+
+def read_json(path: Path, display: str) -> RawSheet:
+    raw = path.read_bytes()
+    try:
+        data = json.loads(raw.decode(detect_encoding(raw)).lstrip("\ufeff"))
+    except UnicodeDecodeError:
+        raise EvidenceError("JSON 文件编码无法识别", Location(display), "JSON file encoding not recognised") from None
+    except json.JSONDecodeError as e:
+        raise EvidenceError(f"JSON 语法错误：{e.msg}", Location(display, e.lineno, e.colno), f"JSON syntax error: {e.msg}") from None
+    except RecursionError:
+        raise EvidenceError("JSON 嵌套过深", Location(display), "JSON nested too deeply") from None
+    return read_records(data, display)
+
+
+def read_yaml(path: Path, display: str) -> RawSheet:
+    from complycheck.errors import RuleFileError
+    from complycheck.yamlsource import load_yaml_file
+
+    try:
+        doc = load_yaml_file(path, display)
+    except RuleFileError as e:
+        raise EvidenceError(e.message, e.location, e.message_en) from None
+    return read_records(doc.data, display)
+
+
+def _short(e: Exception) -> str:
+    return " ".join(str(e).split())[:160] or type(e).__name__
+
+
+READERS = {".csv": "csv", ".txt": "csv", ".xlsx": "xlsx", ".xlsm": "xlsx", ".json": "json", ".yaml": "yaml", ".yml": "yaml"}

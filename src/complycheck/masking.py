@@ -1,0 +1,49 @@
+"""Personal data never leaves the engine unmasked: ID numbers, phone numbers, names."""
+
+from __future__ import annotations
+
+import re
+
+_ID_LIKE = re.compile(r"(?<![0-9A-Za-z])(\d{6})(\d{8})(\d{3}[0-9Xx])(?![0-9A-Za-z])")
+_ID15 = re.compile(r"(?<!\d)(\d{6})(\d{6})(\d{3})(?!\d)")
+_PHONE = re.compile(r"(?<!\d)(1[3-9]\d)(\d{4})(\d{4})(?!\d)")
+_SCI = re.compile(r"\d\.\d+[eE]\+?\d+")
+
+
+def mask_id(s: str) -> str:
+    """150502********1234: first 6 and last 4 kept."""
+    if len(s) >= 10:
+        return s[:6] + "*" * (len(s) - 10) + s[-4:]
+    return "*" * len(s)
+
+
+def mask_name(s: str) -> str:
+    """王芳 → 王*, 欧阳娜娜 → 欧***; Latin names keep the first letter."""
+    s = s.strip()
+    if not s:
+        return s
+    return s[0] + "*" * max(1, len(s) - 1)
+
+
+def mask_text(s: str) -> str:
+    """Mask anything in free text that looks like an ID or mobile number."""
+    s = _ID_LIKE.sub(lambda m: m.group(1) + "********" + m.group(3)[-4:], s)
+    s = _ID15.sub(lambda m: m.group(1) + "*****" + m.group(3)[-4:], s)
+    s = _PHONE.sub(lambda m: m.group(1) + "****" + m.group(3), s)
+    return s
+
+
+def mask_value(value: object, kind: str | None) -> str:
+    """Mask one cell for display, by the kind of personal data its column holds."""
+    if value is None:
+        return ""
+    s = value if isinstance(value, str) else str(value)
+    if kind == "id_number":
+        return mask_id(s)
+    if kind == "name":
+        return mask_name(s)
+    if kind == "phone":
+        return mask_id(s) if len(s) >= 10 else "*" * len(s)
+    if kind:  # any other personal column
+        return s[:1] + "*" * max(1, len(s) - 1) if s else s
+    return mask_text(s)

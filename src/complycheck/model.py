@@ -1,0 +1,282 @@
+"""The records that travel between stages: the pack, the evidence tables, the results and the report."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from complycheck.errors import Location
+from complycheck.expr import Compiled
+
+STATUSES = ("pass", "fail", "warn", "not_applicable", "missing_evidence", "manual_review", "pending", "waived", "error")
+BLOCKING = {"fail", "error", "missing_evidence"}
+OPEN = {"manual_review", "pending"}
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    type: str
+    header: str
+    header_en: str = ""
+    aliases: tuple[str, ...] = ()
+    personal: str | None = None
+    required: bool = False
+    values: tuple[str, ...] = ()
+    description: str = ""
+    example: str = ""
+
+
+@dataclass(frozen=True)
+class Dataset:
+    name: str
+    title: str
+    title_en: str
+    owner: str
+    key: tuple[str, ...]
+    columns: dict[str, Column]
+
+    def types(self) -> dict[str, str]:
+        """Column name -> expression type."""
+        return {c.name: EXPR_TYPE[c.type] for c in self.columns.values()}
+
+
+EXPR_TYPE = {"string": "str", "integer": "int", "decimal": "dec", "boolean": "bool", "date": "date", "id_number": "id", "list": "list"}
+
+
+@dataclass(frozen=True)
+class LineItem:
+    id: str
+    name: str
+    name_en: str
+    amount: Decimal
+    deadline: date | None
+    deadlines: dict[str, date]
+
+
+@dataclass(frozen=True)
+class Contract:
+    project_no: str
+    title: str
+    title_en: str
+    purchaser: str
+    supplier: str
+    agency: str
+    award_date: date
+    total_amount: Decimal
+    service_start: date | None
+    service_end: date | None
+    line_items: tuple[LineItem, ...]
+
+    def fields(self) -> dict[str, Any]:
+        """What `contract.X` means in expressions."""
+        return {
+            "project_no": self.project_no, "title": self.title, "purchaser": self.purchaser, "supplier": self.supplier,
+            "agency": self.agency, "award_date": self.award_date, "total_amount": self.total_amount,
+            "service_start": self.service_start or self.award_date, "service_end": self.service_end,
+        }
+
+    def deadlines(self) -> dict[str, date]:
+        """`deadline("1-1.assessment")` and `deadline("1-1")` (the latest of a line item)."""
+        out: dict[str, date] = {}
+        for li in self.line_items:
+            for k, d in li.deadlines.items():
+                out[f"{li.id}.{k}"] = d
+            if li.deadline or li.deadlines:
+                out[li.id] = li.deadline or max(li.deadlines.values())
+        return out
+
+
+@dataclass(frozen=True)
+class Clause:
+    id: str
+    line_item: str
+    source_text: str
+    meaning_en: str
+    qualitative: bool
+    kind: str
+
+
+@dataclass(frozen=True)
+class Period:
+    column: str
+    unit: str
+    start: Compiled
+    end: Compiled
+    min_overlap_days: Compiled | None
+
+
+@dataclass
+class Rule:
+    id: str
+    line_item: str
+    clauses: tuple[str, ...]
+    title: str
+    title_en: str
+    severity: str
+    qualitative: bool
+    review: str
+    review_en: str
+    description: str
+    description_en: str
+    source: str  # the dataset or view the rule is about
+    views: dict[str, tuple[str, Compiled | None]]
+    where: Compiled | None
+    distinct: str | None
+    expect: Compiled | None
+    measure: Compiled | None
+    group_by: str | None
+    groups: Compiled | None
+    period: Period | None
+    min: Compiled | None
+    max: Compiled | None
+    equals: Compiled | None
+    warn_min: Compiled | None
+    due: Compiled | None
+    pending_if: Compiled | None
+    pending_reason: str
+    pending_reason_en: str
+    depends_on: tuple[str, ...]
+    on_missing: str
+    on_empty: str
+    params: dict[str, Any]
+    derived: bool
+    location: Location
+    reads: frozenset[str] = frozenset()  # datasets the rule needs
+
+    @property
+    def mode(self) -> str:
+        if self.period is not None:
+            return "period"
+        if self.group_by is not None:
+            return "group"
+        if self.expect is not None:
+            return "share"
+        if self.measure is not None:
+            return "measure"
+        return "count"
+
+
+@dataclass
+class Parameter:
+    name: str
+    value: Any
+    type: str
+    title: str = ""
+    title_en: str = ""
+    note: str = ""
+    bureau_decision: bool = False
+
+
+@dataclass
+class RulePack:
+    root: str
+    id: str
+    version: str
+    title: str
+    contract: Contract
+    parameters: dict[str, Parameter]
+    datasets: dict[str, Dataset]
+    rules: list[Rule]
+    clauses: dict[str, Clause]
+    files: list[str] = field(default_factory=list)
+
+
+# --------------------------------------------------------------------------- evidence
+@dataclass
+class Table:
+    """One loaded dataset: a polars DataFrame with a `__row` column (the source row number)."""
+
+    name: str
+    file: str
+    sheet: str | None
+    frame: Any
+    headers: dict[str, str]  # pack column -> header as found in the file
+    problems: list["Problem"] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A cell or row that could not be read: reported, never silently dropped."""
+
+    file: str
+    sheet: str | None
+    row: int | None
+    column: str | None
+    message: str
+    message_en: str
+
+
+@dataclass
+class Evidence:
+    root: str
+    tables: dict[str, Table]
+    files: list[str]
+    problems: list[Problem]
+
+
+# --------------------------------------------------------------------------- results
+@dataclass(frozen=True)
+class Failure:
+    """One row (or group or period) that did not meet the rule; values already masked."""
+
+    file: str | None
+    sheet: str | None
+    row: int | None
+    column: str | None
+    values: dict[str, str]
+    reason: str
+    reason_en: str
+
+
+@dataclass
+class Result:
+    rule: str
+    line_item: str
+    clauses: tuple[str, ...]
+    title: str
+    title_en: str
+    severity: str
+    status: str
+    measured: dict[str, Any] | None
+    threshold: dict[str, Any] | None
+    message: str
+    message_en: str
+    failures: list[Failure] = field(default_factory=list)
+    failure_count: int = 0
+    details: dict[str, Any] = field(default_factory=dict)
+    waiver: dict[str, Any] | None = None
+    qualitative: bool = False
+    review: str = ""
+    review_en: str = ""
+    derived: bool = False
+
+
+@dataclass
+class LineItemVerdict:
+    id: str
+    name: str
+    name_en: str
+    amount: Decimal
+    verdict: str  # accepted | not_accepted | needs_review
+    blocking: list[str]
+    open: list[str]
+    results: list[Result]
+
+
+@dataclass
+class Report:
+    contract: Contract
+    pack_id: str
+    pack_version: str
+    as_of: date
+    verdict: str
+    line_items: list[LineItemVerdict]
+    contract_results: list[Result]
+    clause_coverage: list[dict[str, Any]]
+    inputs: list[dict[str, Any]]
+    parameters: dict[str, Parameter]
+    notes: list[tuple[str, str]] = field(default_factory=list)
+    data_problems: list[Problem] = field(default_factory=list)

@@ -1,0 +1,205 @@
+"""Turning text as people write it into typed values: dates, booleans, numbers, money, ID numbers.
+
+Every parser takes one string (already NFKC-normalised and stripped) and returns a value or raises
+ValueError with a short reason. Blank text is handled by the caller: blank is unknown, never false.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+import unicodedata
+from datetime import date, datetime, timedelta
+from decimal import Decimal, InvalidOperation
+
+TRUE_WORDS = {"是", "有", "√", "✓", "✔", "y", "yes", "true", "t", "1", "达标", "合格", "已注册", "已签收", "签收", "已发放", "对", "已完成", "完成"}
+FALSE_WORDS = {"否", "无", "×", "✗", "✘", "x", "n", "no", "false", "f", "0", "不达标", "不合格", "未注册", "未签收", "未发放", "错", "未完成"}
+
+EXCEL_EPOCH = date(1899, 12, 30)
+EXCEL_EPOCH_1904 = date(1904, 1, 1)
+_CN_DIGITS = {"〇": "0", "零": "0", "一": "1", "二": "2", "三": "3", "四": "4", "五": "5", "六": "6", "七": "7", "八": "8", "九": "9"}
+_HYPHENS = str.maketrans({c: "-" for c in "－—–‐‑‒―"})
+
+
+def normalize_text(raw: str) -> str:
+    """NFKC (full-width digits, colons, ideographic spaces), unify hyphens, strip."""
+    s = unicodedata.normalize("NFKC", raw).translate(_HYPHENS)
+    return s.strip()
+
+
+def parse_bool(s: str) -> bool:
+    """是/否, 有/无, √/×, Y/N, 1/0, 达标/不达标, 合格/不合格, 已注册/未注册, 已签收 ..."""
+    k = s.strip().lower()
+    if k in TRUE_WORDS:
+        return True
+    if k in FALSE_WORDS:
+        return False
+    raise ValueError(f"不是可识别的是/否值：{s!r}")
+
+
+def _cn_year(s: str) -> str:
+    return "".join(_CN_DIGITS.get(c, c) for c in s)
+
+
+_DATE_PATTERNS = [
+    re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$"),
+    re.compile(r"^(\d{4})年(\d{1,2})月(\d{1,2})[日号]?(?:\s*\d{1,2}[:时].*)?$"),
+    re.compile(r"^(\d{4})(\d{2})(\d{2})$"),
+]
+_SHORT_YEAR = re.compile(r"^(\d{2})[./-](\d{1,2})[./-](\d{1,2})$")
+_MONTH_ONLY = [re.compile(r"^(\d{4})年(\d{1,2})月(?:份)?$"), re.compile(r"^(\d{4})[-/.](\d{1,2})$")]
+_RANGE = re.compile(r"^(.+?)\s*(?:-|~|至|到)\s*(.+)$")
+
+
+def excel_serial_to_date(serial: float, date1904: bool = False) -> date:
+    """Excel serial day number to a date (1900 system: epoch 1899-12-30, serial 60 does not exist)."""
+    n = int(serial)
+    if date1904:
+        return EXCEL_EPOCH_1904 + timedelta(days=n)
+    if n == 60:
+        raise ValueError("Excel 序列号 60 是不存在的 1900-02-29")
+    if n < 60:
+        n += 1  # serials 1..59 count from 1899-12-31
+    return EXCEL_EPOCH + timedelta(days=n)
+
+
+def parse_date(s: str, *, month_end: bool = True, date1904: bool = False) -> date:
+    """2022-10-31, 2022/10/31, 2022.10.31, 20221031, 2022年10月31日, 二〇二二年十月三十一日 (year only),
+    22.10.31, Excel serials (44865), month-only 2022年11月 (last day), and ranges (their end)."""
+    t = _cn_year(s.strip())
+    for pat in _DATE_PATTERNS:
+        m = pat.match(t)
+        if m:
+            return _mk(int(m.group(1)), int(m.group(2)), int(m.group(3)), s)
+    m = _SHORT_YEAR.match(t)
+    if m:
+        return _mk(2000 + int(m.group(1)), int(m.group(2)), int(m.group(3)), s)
+    if re.fullmatch(r"\d{1,5}(?:\.0+)?", t) and 1 <= float(t) <= 80000:
+        return excel_serial_to_date(float(t), date1904)
+    for pat in _MONTH_ONLY:
+        m = pat.match(t)
+        if m:
+            y, mo = int(m.group(1)), int(m.group(2))
+            if not 1 <= mo <= 12:
+                break
+            return date(y, mo, calendar.monthrange(y, mo)[1] if month_end else 1)
+    m = _RANGE.match(t)
+    if m and "年" in m.group(1):
+        end = m.group(2)
+        if "年" not in end:
+            end = m.group(1).split("年")[0] + "年" + end
+        return parse_date(end, month_end=month_end, date1904=date1904)
+    raise ValueError(f"无法识别的日期：{s!r}")
+
+
+def _mk(y: int, m: int, d: int, raw: str) -> date:
+    try:
+        return date(y, m, d)
+    except ValueError:
+        raise ValueError(f"不存在的日期：{raw!r}") from None
+
+
+_NUM_CLEAN = re.compile(r"[,，\s元人张个户次项㎡]|m2$")
+
+
+def parse_decimal(s: str) -> Decimal:
+    """1,429,200.00 / 1429200元 / 77.23万元 / 85% (→ 0.85) / 约50 / 50余 → Decimal."""
+    t = s.strip()
+    scale = Decimal(1)
+    t = re.sub(r"^(约|大约|近)", "", t)
+    t = re.sub(r"(余|多)$", "", t)
+    if t.endswith("万元") or t.endswith("万"):
+        scale = Decimal(10000)
+        t = t[: -2] if t.endswith("万元") else t[:-1]
+    pct = t.endswith("%")
+    if pct:
+        t = t[:-1]
+    t = _NUM_CLEAN.sub("", t)
+    try:
+        v = Decimal(t)
+    except InvalidOperation:
+        raise ValueError(f"不是数字：{s!r}") from None
+    if not v.is_finite():
+        raise ValueError(f"不是有限数字：{s!r}")
+    if pct:
+        v = v / 100
+    return v * scale
+
+
+def parse_int(s: str) -> int:
+    """An integer count; '12.0' is fine, '12.5' is not."""
+    v = parse_decimal(s)
+    if v != v.to_integral_value():
+        raise ValueError(f"不是整数：{s!r}")
+    if abs(v) > 10**15:
+        raise ValueError(f"数字过大：{s!r}")
+    return int(v)
+
+
+def parse_list(s: str) -> list[str]:
+    """'党建、财务管理' / 'a,b;c' → ['党建', '财务管理'] ..."""
+    return [p.strip() for p in re.split(r"[,，、;；|/\n]", s) if p.strip()]
+
+
+# --------------------------------------------------------------------------- resident ID numbers
+ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+ID_CHECK = "10X98765432"
+_SCI = re.compile(r"^\d(?:\.\d+)?[eE]\+?\d+$")
+
+
+def normalize_id(raw: str) -> str:
+    """NFKC, strip spaces and quotes, upper-case x; a 15-digit legacy number is upgraded to 18."""
+    s = unicodedata.normalize("NFKC", raw)
+    s = re.sub(r"[\s'\"‘’“”`]", "", s).upper()
+    if re.fullmatch(r"\d{15}", s):
+        s17 = s[:6] + "19" + s[6:]
+        s = s17 + id_check_char(s17)
+    return s
+
+
+def id_check_char(first17: str) -> str:
+    """The GB 11643 (ISO 7064 MOD 11-2) check character for 17 digits."""
+    return ID_CHECK[sum(int(c) * w for c, w in zip(first17, ID_WEIGHTS)) % 11]
+
+
+def id_problem(s: str) -> str | None:
+    """Why a normalised ID number is invalid, or None when it is valid."""
+    if _SCI.match(s) or re.fullmatch(r"\d{1,2}\.\d+E\d+", s):
+        return "身份证号被 Excel 存成科学计数法，已损坏，无法恢复"
+    if not re.fullmatch(r"\d{17}[\dX]", s):
+        return "身份证号应为 18 位（17 位数字 + 校验位）"
+    try:
+        born = date(int(s[6:10]), int(s[10:12]), int(s[12:14]))
+    except ValueError:
+        return "身份证号中的出生日期不存在"
+    if born.year < 1880:
+        return "身份证号中的出生日期不合理"
+    if id_check_char(s[:17]) != s[17]:
+        return "身份证号校验位错误"
+    return None
+
+
+def birth_date(s: str) -> date | None:
+    """Birth date of a valid ID number."""
+    try:
+        return date(int(s[6:10]), int(s[10:12]), int(s[12:14]))
+    except (ValueError, IndexError):
+        return None
+
+
+def age_at(born: date | None, at: date | None) -> int | None:
+    """Age in full years (周岁) at a date."""
+    if born is None or at is None:
+        return None
+    return at.year - born.year - ((at.month, at.day) < (born.month, born.day))
+
+
+def to_date(v: object) -> date:
+    """A Python date from a date, a datetime or ISO text."""
+    if isinstance(v, datetime):
+        return v.date()
+    if isinstance(v, date):
+        return v
+    if isinstance(v, str):
+        return parse_date(normalize_text(v))
+    raise ValueError(f"不是日期：{v!r}")

@@ -396,17 +396,24 @@ def _group_counts(rule: Rule, df: Any, by: list[str]) -> dict[tuple[Any, ...], i
 
     if df.height == 0:
         return {}
-    col = rule.group_by
-    if col is not None and df.schema[col] == pl.List(pl.String):
+    col = "__group" if rule.group_by is not None else None
+    if col is not None and isinstance(df.schema[col], pl.List):
         df = df.explode(col)
     agg = pl.col(rule.distinct).n_unique() if rule.distinct else pl.len()
     g = df.group_by(by).agg(agg.alias("__n"))
     return {tuple(r[:-1]): int(r[-1]) for r in g.iter_rows()}
 
 
+def _with_group(rule: Rule, ctx: _Ctx, df: Any) -> Any:
+    assert rule.group_by is not None
+    return df.with_columns(_as_expr(rule.group_by.build(ctx)).alias("__group"))
+
+
 def _groups(rule: Rule, ctx: _Ctx, pop: Any, res: Result) -> None:
     assert rule.group_by is not None
-    counts = {k[0]: v for k, v in _group_counts(rule, pop, [rule.group_by]).items()}
+    pop = _with_group(rule, ctx, pop)
+    counts = {k[0]: v for k, v in _group_counts(rule, pop, ["__group"]).items()}
+    label = rule.group_by.source
     expected = _expected_groups(rule, ctx)
     groups = expected if expected is not None else sorted((k for k in counts if k is not None), key=str)
     if not groups:
@@ -422,10 +429,10 @@ def _groups(rule: Rule, ctx: _Ctx, pop: Any, res: Result) -> None:
             res.details["groups_not_expected"] = extra[:50]
     res.status = "pass" if not unmet else "fail"
     res.details["measured_text"] = f"{len(met)}/{len(groups)} 组达到 ≥ {_show(mn)}"
-    res.message = f"{len(met)}/{len(groups)} 个{rule.group_by}分组达到每组至少 {_show(mn)}" + (f"；未达到：{'、'.join(map(str, unmet[:10]))}" if unmet else "")
-    res.message_en = f"{len(met)} of {len(groups)} groups of {rule.group_by} reach at least {_show(mn)} each" + (f"; not reached: {', '.join(map(str, unmet[:10]))}" if unmet else "")
+    res.message = f"{len(met)}/{len(groups)} 个“{label}”分组达到每组至少 {_show(mn)}" + (f"；未达到：{'、'.join(map(str, unmet[:10]))}" if unmet else "")
+    res.message_en = f"{len(met)} of {len(groups)} groups of '{label}' reach at least {_show(mn)} each" + (f"; not reached: {', '.join(map(str, unmet[:10]))}" if unmet else "")
     res.failure_count = len(unmet)
-    res.failures = [Failure(None, None, None, rule.group_by, {rule.group_by: mask_text(str(g))}, f"数量 {counts.get(g, 0)} < {_show(mn)}",
+    res.failures = [Failure(None, None, None, label, {label: mask_text(str(g))}, f"数量 {counts.get(g, 0)} < {_show(mn)}",
                             f"count {counts.get(g, 0)} < {_show(mn)}") for g in unmet[:MAX_FAILURES]]
 
 
@@ -467,7 +474,9 @@ def _periods(rule: Rule, ctx: _Ctx, pop: Any, res: Result) -> None:
     undated = pop.filter(col.is_null()).height
     label = (col.dt.strftime("%Y-%m") if p.unit == "month" else col.dt.year().cast(pl.String) + "Q" + col.dt.quarter().cast(pl.String))
     inside = inside.with_columns(label.alias("__period"))
-    by = ["__period"] + ([rule.group_by] if rule.group_by else [])
+    if rule.group_by is not None:
+        inside = _with_group(rule, ctx, inside)
+    by = ["__period"] + (["__group"] if rule.group_by else [])
     counts = _group_counts(rule, inside, by)
     groups = _expected_groups(rule, ctx) if rule.group_by else [None]
     if rule.group_by and groups is None:
@@ -494,7 +503,7 @@ def _periods(rule: Rule, ctx: _Ctx, pop: Any, res: Result) -> None:
                       + (f"; not reached: {', '.join(_cell(c) for c in unmet[:12])}" if unmet else "")
                       + (f"; partial {p.unit}s under {overlap} days not required: {', '.join(na)}" if na else ""))
     res.failure_count = len(unmet)
-    res.failures = [Failure(None, None, None, p.column, {"period": c[0], **({rule.group_by: mask_text(str(c[1]))} if rule.group_by else {})},
+    res.failures = [Failure(None, None, None, p.column, {"period": c[0], **({rule.group_by.source: mask_text(str(c[1]))} if rule.group_by else {})},
                             f"{_cell(c)}：{cnt[c]} 次 < {_show(mn)}", f"{_cell(c)}: {cnt[c]} < {_show(mn)}") for c in unmet[:MAX_FAILURES]]
 
 

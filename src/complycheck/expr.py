@@ -476,6 +476,14 @@ class _Compiler:
             args[i] = self.check_arg(src, f, i, a, want)
         if f.aggregate:
             return self.aggregate(n, f, args[0])
+        if f.name == "lookup":
+            return self.lookup(n, args)
+        if f.name == "deadline":
+            key = args[0].value
+            if key not in self.scope.deadlines:
+                hz, he = self.suggest(str(key), list(self.scope.deadlines))
+                raise self.err(n, f"合同中没有截止日期“{key}”{hz}", f"the contract has no deadline '{key}'{he}")
+            return const(self.scope.deadlines[key])
         return self.row_call(n, f, args)
 
     def check_arg(self, src: ast.AST, f: Func, i: int, a: Node, want: str) -> Node:
@@ -521,6 +529,31 @@ class _Compiler:
             return Node(elem, lambda ctx: _py(ctx.frame(view).get_column(col).drop_nulls().sum()), True)
         getter = "min" if f.name == "min" else "max"
         return Node(elem, lambda ctx: _py(getattr(ctx.frame(view).get_column(col).drop_nulls(), getter)()), True)
+
+    def lookup(self, n: ast.AST, args: list[Node]) -> Node:
+        key, kref, vref = args
+        if kref.view != vref.view:
+            raise self.err(n, "lookup() 的第 2、3 个参数必须来自同一数据集", "arguments 2 and 3 of lookup() must come from the same dataset")
+        view, kcol, vcol = kref.view, kref.col, vref.col
+        self.names.add(view)
+
+        def table(ctx):
+            import polars as pl
+
+            df = ctx.frame(view).select([kcol, vcol]).filter(pl.col(kcol).is_not_null())
+            return df.unique(subset=[kcol], keep="last", maintain_order=True)
+        if key.const:
+            def bc(ctx):
+                k = key.build(ctx)
+                df = table(ctx)
+                hit = df.filter(df[kcol] == k)
+                return None if k is None or hit.height == 0 else hit[vcol][0]
+            return Node(vref.elem or "any", bc, True)
+
+        def br(ctx):
+            df = table(ctx)
+            return lift(key.build(ctx)).replace_strict(df[kcol], df[vcol], default=None, return_dtype=df.schema[vcol])
+        return Node(vref.elem or "any", br, False)
 
     def row_call(self, n: ast.AST, f: Func, args: list[Node]) -> Node:
         if f.name in ("between", "coalesce") and any(a.t == "date" for a in args):

@@ -130,6 +130,14 @@ def _date():
     return (lambda s: None if s is None else V.to_date(s)), None
 
 
+@func("deadline", ("str",), "date", const_args=(0,))
+def _deadline():
+    """A deadline from the contract file: a line item ("1-3", its latest) or a named one ("1-1.assessment").
+
+    Example: `assessment_date <= deadline("1-1.assessment")` — on or before 2022-10-31."""
+    return None
+
+
 @func("days", ("int",), "dur")
 def _days():
     """A number of days, to add to or subtract from a date.
@@ -319,6 +327,14 @@ def _max():
     """The largest value of a column (blank cells ignored).
 
     Example: `max(centre_evaluations.eval_date) <= deadline("1-1.survey_and_evaluation")`."""
+    return None
+
+
+@func("lookup", ("any", "colref", "colref"), "coltype")
+def _lookup():
+    """The value of a column in another dataset for the row whose key matches (blank when no row matches).
+
+    Example: `recheck_final_level == lookup(id_number, elderly_assessments.id_number, elderly_assessments.final_level)`."""
     return None
 
 

@@ -127,7 +127,7 @@ class Rule:
     distinct: str | None
     expect: Compiled | None
     measure: Compiled | None
-    group_by: str | None
+    group_by: Compiled | None
     groups: Compiled | None
     period: Period | None
     min: Compiled | None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import json
 import re
 from datetime import date
 from decimal import Decimal
@@ -344,11 +345,17 @@ class _Builder:
         where = comp(("where",), r.get("where"), row_scope, "bool")
         expect = comp(("expect",), r.get("expect"), row_scope, "bool")
         measure = comp(("measure",), r.get("measure"), const_scope, "const")
-        for key in ("distinct", "group_by"):
+        group_by = None
+        if r.get("group_by") is not None:
+            group_by = comp(("group_by",), r["group_by"], row_scope)
+        for key in ("distinct",):
             if r.get(key) is not None and r[key] not in cols:
                 hz = difflib.get_close_matches(r[key], list(cols), n=1)
                 errs.append(RuleFileError(f"规则 {rid}：{key} 的列“{r[key]}”不存在" + (f"，是不是“{hz[0]}”？" if hz else ""), doc.where(base + (key,)), f"rule {rid}: {key} column '{r[key]}' does not exist"))
-        groups = comp(("groups",), r.get("groups"), const_scope, "const")
+        raw_groups = r.get("groups")
+        if isinstance(raw_groups, list):
+            raw_groups = json.dumps(raw_groups, ensure_ascii=False)
+        groups = comp(("groups",), raw_groups, const_scope, "const")
         period = None
         if r.get("period"):
             p = r["period"]
@@ -366,7 +373,7 @@ class _Builder:
             errs.append(RuleFileError(f"规则 {rid}：expect、measure、period、group_by 只能选一种（另见 period 可与 group_by 组合）", doc.where(base), f"rule {rid}: use only one of expect, measure, period, group_by (period may combine with group_by)"))
         if errs:
             raise ErrorList(errs)
-        compiled = [where, expect, measure, groups, due, pending_if, *thresholds.values()] + [v[1] for v in views.values()]
+        compiled = [where, expect, measure, groups, group_by, due, pending_if, *thresholds.values()] + [v[1] for v in views.values()]
         reads = {views[n][0] if n in views else n for c in compiled if c for n in c.names if not n.startswith("params.")}
         reads |= {src_ds} | {v[0] for v in views.values()}
         reads.discard("rows")
@@ -375,7 +382,7 @@ class _Builder:
             severity=r.get("severity", "major"), qualitative=bool(r.get("qualitative", False)), review=r.get("review", ""),
             review_en=r.get("review_en", ""), description=r.get("description", ""), description_en=r.get("description_en", ""),
             source=source, views=views, where=where, distinct=r.get("distinct"), expect=expect, measure=measure,
-            group_by=r.get("group_by"), groups=groups, period=period, min=thresholds["min"], max=thresholds["max"],
+            group_by=group_by, groups=groups, period=period, min=thresholds["min"], max=thresholds["max"],
             equals=thresholds["equals"], warn_min=thresholds["warn_min"], due=due, pending_if=pending_if,
             pending_reason=r.get("pending_reason", ""), pending_reason_en=r.get("pending_reason_en", ""),
             depends_on=tuple(r.get("depends_on", [])), on_missing=r.get("on_missing", "missing_evidence"),

@@ -1,0 +1,66 @@
+"""Write rules/datasets.yaml from the dataset catalogue in rules/catalogue/clauses.yaml.
+
+The catalogue's dataset and column keys become the pack's names, so evidence prepared against the
+catalogue loads as it is. Run once when the catalogue changes; the output is meant to be edited.
+"""
+
+import re
+import sys
+from pathlib import Path
+
+import yaml
+
+PERSON_DATASETS = {"elderly_roster", "elderly_assessments", "caregiver_trainees", "sw_trainees", "activity_participants",
+                   "service_recipients", "backbone_roster", "volunteers", "nvsis_export", "needy_residents"}
+OWNER = {"bureau": "bureau", "supplier": "supplier", "document": "document"}
+
+
+def col_type(key: str, spec: str) -> tuple[str, list[str]]:
+    s = spec.strip()
+    if "id_number" in key or "client_id" in key or key == "head_id_number":
+        return "id_number", []
+    m = re.match(r"enum\((.*)\)", s)
+    if m:
+        return "string", [v.strip() for v in m.group(1).split(",")]
+    if s.startswith("bool"):
+        return "boolean", []
+    if s.startswith("decimal"):
+        return "decimal", []
+    if s.startswith("int"):
+        return "integer", []
+    if s.startswith("date"):
+        return "date", []
+    if s.startswith("list"):
+        return "list", []
+    return "string", []
+
+
+def main(src: Path, out: Path) -> None:
+    cat = yaml.safe_load(src.read_text("utf-8"))
+    datasets = {}
+    for name, d in cat["datasets"].items():
+        cols = {}
+        for c in d["columns"]:
+            key, label, spec = [p.strip() for p in c.split("|")]
+            zh, _, en = label.partition(" / ")
+            key = key.replace("id_number_masked_or_full", "id_number_masked")
+            t, values = col_type(key if key != "id_number_masked" else "x", spec)
+            entry = {"type": t, "header": zh.strip(), "header_en": en.strip()}
+            if values:
+                entry["values"] = values
+            if t == "id_number":
+                entry["personal"] = "id_number"
+            elif key == "name" and name in PERSON_DATASETS:
+                entry["personal"] = "name"
+            elif key == "id_number_masked":
+                entry["personal"] = "other"
+            cols[key] = entry
+        owner = d.get("owner", "supplier").split()[0]
+        datasets[name] = {"title": d["zh"], "owner": OWNER.get(owner, "supplier" if "supplier" in owner else "third_party"), "columns": cols}
+    text = "# Evidence datasets of the TLSZCS-C-F-220141 pack (first written by tools/make_datasets.py, then edited).\n"
+    text += yaml.safe_dump({"datasets": datasets}, allow_unicode=True, sort_keys=False, width=200, default_flow_style=None)
+    out.write_text(text, "utf-8")
+
+
+if __name__ == "__main__":
+    main(Path(sys.argv[1]), Path(sys.argv[2]))

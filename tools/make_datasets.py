@@ -12,6 +12,19 @@ import yaml
 
 PERSON_DATASETS = {"elderly_roster", "elderly_assessments", "caregiver_trainees", "sw_trainees", "activity_participants",
                    "service_recipients", "backbone_roster", "volunteers", "nvsis_export", "needy_residents"}
+# Headers seen in real exports besides the catalogue's own (first-row and two-row merged forms).
+ALIASES = {
+    "id_number": ["身份证号", "身份证号码", "公民身份证号"],
+    "head_id_number": ["户主身份证号"],
+    "client_id_number": ["服务对象身份证号"],
+    "beds": ["床位数/总数"],
+    "nursing_beds": ["床位数/其中护理型", "其中护理型床位"],
+    "staff": ["工作人员数/总数"],
+    "nursing_staff": ["工作人员数/其中护理人员", "其中护理人员"],
+    "district": ["旗县区", "所属旗县", "旗县（市区）"],
+}
+REQUIRED = {"id_number", "household_id", "centre_id", "uscc", "station_id", "case_id", "activity_id", "session_id", "doc_type"}
+REQUIRED_IN = {("attestations", "type"), ("attestations", "line_item"), ("documents", "line_item"), ("training_sessions", "line_item"), ("contract_lines", "line_item")}
 OWNER = {"bureau": "bureau", "supplier": "supplier", "document": "document"}
 
 
@@ -21,7 +34,8 @@ def col_type(key: str, spec: str) -> tuple[str, list[str]]:
         return "id_number", []
     m = re.match(r"enum\((.*)\)", s)
     if m:
-        return "string", [v.strip() for v in m.group(1).split(",")]
+        inner = m.group(1)
+        return "string", [v.strip() for v in (inner.split(",") if "," in inner else inner.split("/"))]
     if s.startswith("bool"):
         return "boolean", []
     if s.startswith("decimal"):
@@ -48,6 +62,10 @@ def main(src: Path, out: Path) -> None:
             entry = {"type": t, "header": zh.strip(), "header_en": en.strip()}
             if values:
                 entry["values"] = values
+            if key in ALIASES:
+                entry["aliases"] = ALIASES[key]
+            if (key in REQUIRED and name not in ("evidence_manifest", "activity_participants")) or (name, key) in REQUIRED_IN:
+                entry["required"] = True
             if t == "id_number":
                 entry["personal"] = "id_number"
             elif key == "name" and name in PERSON_DATASETS:
@@ -58,7 +76,10 @@ def main(src: Path, out: Path) -> None:
         owner = d.get("owner", "supplier").split()[0]
         datasets[name] = {"title": d["zh"], "owner": OWNER.get(owner, "supplier" if "supplier" in owner else "third_party"), "columns": cols}
     text = "# Evidence datasets of the TLSZCS-C-F-220141 pack (first written by tools/make_datasets.py, then edited).\n"
-    text += yaml.safe_dump({"datasets": datasets}, allow_unicode=True, sort_keys=False, width=200, default_flow_style=None)
+    class NoAliases(yaml.SafeDumper):
+        def ignore_aliases(self, data):
+            return True
+    text += yaml.dump({"datasets": datasets}, Dumper=NoAliases, allow_unicode=True, sort_keys=False, width=200, default_flow_style=None)
     out.write_text(text, "utf-8")
 
 

@@ -358,6 +358,10 @@ def _ge(a: Any, b: Any) -> bool:
 
 
 def _show(v: Any) -> str:
+    if isinstance(v, float):
+        v = Decimal(repr(v))
+    if isinstance(v, Decimal) and isinstance(v.as_tuple().exponent, int) and v.as_tuple().exponent < -4:
+        v = v.quantize(Decimal("0.0001"))
     if isinstance(v, Decimal):
         return f"{v:,}" if abs(v) >= 10000 else str(v)
     if isinstance(v, date):
@@ -413,7 +417,7 @@ def _groups(rule: Rule, ctx: _Ctx, pop: Any, res: Result) -> None:
     assert rule.group_by is not None
     pop = _with_group(rule, ctx, pop)
     counts = {k[0]: v for k, v in _group_counts(rule, pop, ["__group"]).items()}
-    label = rule.group_by.source
+    label = rule.group_by.source if rule.group_by.source.isidentifier() else "分组"
     expected = _expected_groups(rule, ctx)
     groups = expected if expected is not None else sorted((k for k in counts if k is not None), key=str)
     if not groups:

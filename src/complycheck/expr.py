@@ -308,6 +308,8 @@ class _Compiler:
                     return None
                 if op is ast.Div and y == 0:
                     return None
+                if op is ast.Div and isinstance(x, int) and isinstance(y, int):
+                    return Decimal(x) / Decimal(y)
                 r = pyop(_num(x), _num(y))
                 return r.days if isinstance(r, timedelta) and t == "int" else r
             node = Node(t, bc, True)
@@ -326,7 +328,13 @@ class _Compiler:
             return r
         return Node(t, br, False)
 
+    def no_refs(self, n: ast.AST, *nodes: Node) -> None:
+        if any(x.t in ("colref", "view") for x in nodes):
+            raise self.err(n, "“数据集.列”或列名在这里只能放进聚合函数（count、sum、distinct、min、max）、lookup() 或 in 的右边",
+                           "a dataset.column (or a column here) can only be used inside an aggregate (count, sum, distinct, min, max), lookup() or on the right of 'in'")
+
     def arith_type(self, n: ast.AST, op: type, a: Node, b: Node) -> str:
+        self.no_refs(n, a, b)
         if a.t in NUMERIC and b.t in NUMERIC:
             if op is ast.Div:
                 return "dec" if "dec" in (a.t, b.t) and "num" not in (a.t, b.t) else "num"
@@ -382,6 +390,7 @@ class _Compiler:
             return self.membership(n, op is ast.NotIn, a, b)
         if op in (ast.Is, ast.IsNot):
             raise self.err(n, "请用 blank(x) 或 present(x) 判断是否为空", "use blank(x) or present(x) to test for a value")
+        self.no_refs(n, a, b)
         if a.t == "null" or b.t == "null":
             raise self.err(n, "不能与 None 比较；请用 blank(x) 或 present(x)", "cannot compare with None; use blank(x) or present(x)")
         a, b = self.coerce(n, a, b)
@@ -510,7 +519,7 @@ class _Compiler:
             return const(int(a.value))
         if f.name == "date" and a.value is not _NOVAL:
             self.as_date(src, a)
-        if f.name == "matches":
+        if f.name == "matches" and i == 1:
             _check_regex(self, src, a.value)
         return a
 
@@ -592,6 +601,12 @@ def _check_regex(c: _Compiler, src: ast.AST, rx: Any) -> None:
 def _pl_valid_id(x: Any) -> Any:
     import polars as pl
 
+    return pl.when(x.is_null()).then(None).otherwise(_pl_valid_id_raw(x))
+
+
+def _pl_valid_id_raw(x: Any) -> Any:
+    import polars as pl
+
     shape = x.str.contains(r"^\d{17}[0-9X]$")
     total = None
     for i, w in enumerate(V.ID_WEIGHTS):
@@ -637,6 +652,13 @@ def _pl_date_const(nodes: list[Node], vals: list[Any]) -> Any:
     return lift(V.to_date(vals[0]))
 
 
+def _pl_round(nodes: list[Node], vals: list[Any]) -> Any:
+    n = vals[1]
+    if not isinstance(n, int):
+        raise TypeError("round() needs a constant number of places")
+    return lift(vals[0]).round(n)
+
+
 def _pl_days(nodes: list[Node], vals: list[Any]) -> Any:
     import polars as pl
 
@@ -651,6 +673,7 @@ _COLUMNAR_SPECIAL: dict[str, Callable[[list[Node], list[Any]], Any]] = {
     "length": _pl_length,
     "date": _pl_date_const,
     "days": _pl_days,
+    "round": _pl_round,
 }
 
 

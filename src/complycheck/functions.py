@@ -251,7 +251,7 @@ def _alias():
 
 
 # ----------------------------------------------------------------------------- numbers
-@func("round", ("num", "int"), "arg0")
+@func("round", ("num", "int"), "arg0", const_args=(1,))
 def _round():
     """Round half up to n decimal places (exact for money).
 

@@ -55,6 +55,27 @@ def load_pack(root: Path, catalogue: Path | None = None) -> RulePack:
     return _Builder(root, docs, catalogue).build()
 
 
+def load_pack_texts(texts: dict[str, str], catalogue: Path | None = None) -> RulePack:
+    """A pack from YAML texts in memory (file name -> text): for tests and rule authoring tools."""
+    from complycheck.yamlsource import load_yaml_text
+
+    errors: list[ComplycheckError] = []
+    docs = []
+    for name, text in sorted(texts.items()):
+        try:
+            doc = load_yaml_text(text, name)
+        except ComplycheckError as e:
+            errors.append(e)
+            continue
+        problems = validate(doc, "pack")
+        errors.extend(problems)
+        if not problems:
+            docs.append(doc)
+    if errors:
+        raise ErrorList(errors)
+    return _Builder(Path("<memory>"), docs, catalogue).build()
+
+
 def _display(p: Path) -> str:
     try:
         return str(p.resolve().relative_to(Path.cwd().resolve()))

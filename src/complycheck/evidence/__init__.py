@@ -101,3 +101,8 @@ def _load_one(root: Path, name: str, entry: dict[str, Any], ds: Dataset, where: 
     else:
         sheet = readers.read_yaml(path, display)
     return build_table(sheet, ds, display, entry)
+
+
+def table_from_records(ds: Dataset, records: list[dict[str, Any]], file: str = "<inline>") -> Table:
+    """A typed table from records (keys are pack column names or headers), without touching files."""
+    return build_table(readers.read_records(records, file), ds, file, {})

@@ -1,0 +1,75 @@
+"""Values as people write them: dates, booleans, money, ID numbers."""
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+from complycheck import values as V
+from conftest import make_id
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("2022-10-31", date(2022, 10, 31)), ("2022/10/31", date(2022, 10, 31)), ("2022.10.31", date(2022, 10, 31)),
+    ("20221031", date(2022, 10, 31)), ("2022年10月31日", date(2022, 10, 31)), ("22.10.31", date(2022, 10, 31)),
+    ("44865", date(2022, 10, 31)), ("44835", date(2022, 10, 1)), ("2022年11月", date(2022, 11, 30)),
+    ("2022-10-31 14:30:00", date(2022, 10, 31)), ("二〇二二年十月", None), ("2022年10月—11月", date(2022, 11, 30)),
+])
+def test_parse_date(text, expected):
+    text = V.normalize_text(text)
+    if expected is None:
+        with pytest.raises(ValueError):
+            V.parse_date(text)
+    else:
+        assert V.parse_date(text) == expected
+
+
+def test_fullwidth_digits_and_invalid_dates():
+    assert V.parse_date(V.normalize_text("２０２２年１０月３１日")) == date(2022, 10, 31)
+    with pytest.raises(ValueError, match="不存在"):
+        V.parse_date("2022-02-30")
+    with pytest.raises(ValueError):
+        V.excel_serial_to_date(60)
+    assert V.excel_serial_to_date(0, date1904=True) == date(1904, 1, 1)
+
+
+@pytest.mark.parametrize("text,expected", [("是", True), ("否", False), ("√", True), ("×", False), ("Y", True), ("n", False),
+                                           ("已签收", True), ("未签收", False), ("合格", True), ("1", True), ("0", False)])
+def test_parse_bool(text, expected):
+    assert V.parse_bool(text) is expected
+
+
+def test_parse_bool_rejects_unknown_words():
+    with pytest.raises(ValueError):
+        V.parse_bool("也许")
+
+
+@pytest.mark.parametrize("text,expected", [("1,429,200.00", Decimal("1429200.00")), ("77.23万元", Decimal("772300.00")),
+                                           ("85%", Decimal("0.85")), ("约50", Decimal("50")), ("50余", Decimal("50")), ("3,000元", Decimal("3000"))])
+def test_parse_decimal_is_exact(text, expected):
+    assert V.parse_decimal(text) == expected
+
+
+def test_parse_int_rejects_fractions():
+    assert V.parse_int("12.0") == 12
+    with pytest.raises(ValueError):
+        V.parse_int("12.5")
+
+
+def test_id_numbers():
+    good = make_id("152301", "19400229", 7)  # old 哲里木盟 code, a leap-day birth
+    assert V.id_problem(good) is None
+    assert V.id_problem(good[:17] + ("0" if good[17] != "0" else "1")) == "身份证号校验位错误"
+    assert "出生日期" in V.id_problem(make_id("150502", "19410229"))
+    assert "科学计数法" in V.id_problem(V.normalize_id("1.50502E+17"))
+    with_x = next(i for i in (make_id("150502", "19500101", n) for n in range(1, 200)) if i.endswith("X"))
+    fullwidth = "".join(chr(ord(c) + 0xFEE0) for c in with_x[:17]) + "x"
+    assert V.normalize_id(f" '{fullwidth} ") == with_x
+    legacy = V.normalize_id("150502400101123")
+    assert len(legacy) == 18 and legacy.startswith("15050219400101") and V.id_problem(legacy) is None
+
+
+def test_age_in_full_years():
+    born = date(1957, 10, 31)
+    assert V.age_at(born, date(2022, 10, 30)) == 64
+    assert V.age_at(born, date(2022, 10, 31)) == 65

@@ -36,7 +36,7 @@ datasets:
   people:
     title: 人员名册
     columns:
-      id_number: {type: id_number, header: 公民身份号码, aliases: [身份证号], personal: id_number}
+      id_number: {type: id_number, header: 公民身份号码, aliases: [身份证号], personal: id_number, required: true}
       name: {type: string, header: 姓名, personal: name}
       district: {type: string, header: 旗县市区}
       ok: {type: boolean, header: 是否合格}

@@ -84,6 +84,16 @@ def write_atomic(path: Path, text: str) -> None:
         raise
 
 
+def _check_writable(paths: list[str]) -> None:
+    """Refuse before writing anything, so an error never leaves some reports written and others not."""
+    from complycheck.errors import ComplycheckError, Location
+
+    for p in paths:
+        parent = Path(p).absolute().parent
+        if not parent.is_dir() or Path(p).is_dir() or not os.access(parent, os.W_OK):
+            raise ComplycheckError("无法写入报告文件（目录不存在或不可写）", Location(p), "cannot write the report file (folder missing or not writable)")
+
+
 def _parse_as_of(value: str | None) -> date:
     from complycheck.errors import ComplycheckError
     from complycheck.values import to_date
@@ -133,6 +143,7 @@ def evaluate(rules_dir: str, evidence_dir: str, as_of: str | None, fmt: str, out
     day = _parse_as_of(as_of)
     report = app.run(Path(rules_dir), Path(evidence_dir), day, Path(waivers) if waivers else None)
     rendered = [(render.get(name)(report, lang), path) for name, path in targets]
+    _check_writable([p for _, p in rendered if p])
     for text, path in rendered:
         if path:
             write_atomic(Path(path), text)

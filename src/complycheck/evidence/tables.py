@@ -190,8 +190,9 @@ def build_table(sheet: RawSheet, ds: Dataset, file: str, manifest_entry: dict[st
         row = sheet.rows[i]
         if all(v is None or (isinstance(v, str) and not v.strip()) for v in row):
             continue
-        first = next((v for v in row if v is not None and str(v).strip()), None)
-        if isinstance(first, str) and SUMMARY_ROW.match(first.strip()) and _mostly_empty(row, colmap):
+        first_at = next((j for j, v in enumerate(row) if v is not None and str(v).strip()), 0)
+        first = row[first_at]
+        if isinstance(first, str) and SUMMARY_ROW.match(first.strip()) and (first_at <= 1 or _mostly_empty(row, colmap)):
             problems.append(Problem(file, sheet.sheet, i + 1, None, f"合计/备注行已跳过：“{first.strip()[:20]}”", f"total/note row skipped: '{first.strip()[:20]}'"))
             continue
         if len(row) > width and any(v is not None and str(v).strip() for v in row[width:]):

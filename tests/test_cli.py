@@ -1,0 +1,135 @@
+"""The command line: formats, languages, exit codes and clear one-line errors."""
+
+import json
+import shutil
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from conftest import ROOT, make_id
+
+ARGS = ["evaluate", "--rules", str(ROOT / "rules"), "--evidence", str(ROOT / "evidence"), "--as-of", "2022-12-15"]
+
+
+def test_text_report_in_chinese_by_default_and_english_on_request(cli):
+    code, out, err = cli(*ARGS)
+    assert code == 1 and err == ""
+    assert "品目 1-1" in out and "结论: 验收不通过" in out and "1,429,200.00" in out
+    code, out, _ = cli(*ARGS, "--lang", "en")
+    assert code == 1 and "Line item 1-1" in out and "Verdict: not accepted" in out and "验收不通过" not in out
+
+
+def test_json_report_follows_the_schema_and_is_byte_identical(cli):
+    from importlib import resources
+
+    code, out, _ = cli(*ARGS, "--format", "json")
+    code2, out2, _ = cli(*ARGS, "--format", "json")
+    assert code == code2 == 1 and out == out2
+    data = json.loads(out)
+    schema = json.loads(resources.files("complycheck.schemas").joinpath("report.schema.json").read_text("utf-8"))
+    jsonschema.Draft202012Validator(schema).validate(data)
+    assert data["schema_version"] == "1.0" and data["as_of"] == "2022-12-15" and data["verdict"] == "not_accepted"
+    assert all(len(i["sha256"]) == 64 for i in data["inputs"]) and any(i["kind"] == "evidence" for i in data["inputs"])
+
+
+def test_several_formats_in_one_run(cli, tmp_path):
+    j, x, t = tmp_path / "r.json", tmp_path / "r.xml", tmp_path / "r.txt"
+    code, out, _ = cli(*ARGS, "--output", str(t), "--report", f"json={j}", "--report", f"junit={x}")
+    assert code == 1 and out == ""
+    assert json.loads(j.read_text("utf-8"))["verdict"] == "not_accepted"
+    root = ET.parse(x).getroot()
+    suites = root.findall("testsuite")
+    assert [s.get("name").split(" ")[0] for s in suites] == ["1-1", "1-2", "1-3", "合同整体"]
+    assert int(root.get("failures")) == 8 and root.find(".//testcase[@name]") is not None
+    assert "结论" in t.read_text("utf-8")
+
+
+def one_line_error(cli, *args):
+    code, out, err = cli(*args)
+    assert code == 2, (out, err)
+    assert "Traceback" not in err + out and err.strip()
+    return err.strip()
+
+
+def test_missing_folder_is_exit_2(cli, tmp_path):
+    err = one_line_error(cli, "evaluate", "--rules", str(tmp_path / "nope"))
+    assert err == f"{tmp_path / 'nope'}: 规则目录不存在"
+
+
+def test_broken_rule_file_names_file_line_and_column(cli, tmp_path):
+    rules = tmp_path / "rules"
+    shutil.copytree(ROOT / "rules", rules)
+    (rules / "zz-broken.yaml").write_text('rules: [\n  - id: x\n    expect: "1 +"\n', "utf-8")
+    err = one_line_error(cli, "evaluate", "--rules", str(rules), "--evidence", str(ROOT / "evidence"))
+    assert err.endswith("zz-broken.yaml:2:3: YAML 语法错误：expected the node content, but found '-'")
+    assert len(err.splitlines()) == 1
+
+
+def test_misspelled_key_is_reported_with_a_suggestion(cli, tmp_path):
+    rules = tmp_path / "rules"
+    shutil.copytree(ROOT / "rules", rules)
+    text = (rules / "1-2.yaml").read_text("utf-8").replace("    severity: critical", "    severty: critical", 1)
+    (rules / "1-2.yaml").write_text(text, "utf-8")
+    err = one_line_error(cli, "evaluate", "--rules", str(rules), "--lang", "en")
+    assert "1-2.yaml:" in err and "unknown key 'severty'; did you mean 'severity'?" in err
+
+
+def test_malformed_evidence_table_names_the_row(cli, tmp_path):
+    ev = tmp_path / "evidence"
+    shutil.copytree(ROOT / "evidence", ev)
+    (ev / "评估复核抽查.csv").write_bytes("公民身份号码,复核日期\r\n1,\"2022\r\n".encode("gbk"))
+    err = one_line_error(cli, "evaluate", "--evidence", str(ev), "--as-of", "2022-12-15")
+    assert "评估复核抽查.csv:2" in err and "CSV 格式错误" in err
+
+
+def test_usage_errors_are_exit_2(cli):
+    assert cli("evaluate", "--format", "pdf")[0] == 2
+    assert "--as-of 日期无效" in one_line_error(cli, *ARGS[:-1], "2022-13-45")
+    assert "格式=文件" in one_line_error(cli, *ARGS, "--report", "json")
+
+
+def test_unwritable_output_writes_nothing(cli, tmp_path):
+    ok = tmp_path / "ok.json"
+    err = one_line_error(cli, *ARGS, "--output", str(ok), "--report", f"junit={tmp_path / 'missing' / 'r.xml'}")
+    assert "无法写入报告文件" in err and not ok.exists()
+
+
+def test_internal_error_is_exit_3_without_traceback(cli, monkeypatch):
+    import complycheck.app
+
+    def boom(*a, **k):
+        raise RuntimeError("kaboom " + make_id())
+    monkeypatch.setattr(complycheck.app, "run", boom)
+    code, out, err = cli(*ARGS)
+    assert code == 3 and "Traceback" not in err and "内部错误" in err and "kaboom" in err
+    assert make_id() not in err
+
+
+def test_exit_0_when_every_line_item_is_accepted(cli, tmp_path):
+    from conftest import CONTRACT
+
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    (rules / "pack.yaml").write_text(CONTRACT + """
+rules:
+  - {id: A1, line_item: A, clauses: [X.1], title: 都合格, from: people, expect: ok == True}
+  - {id: B1, line_item: B, clauses: [X.2], title: 有人, from: people}
+""", "utf-8")
+    ev = tmp_path / "ev"
+    ev.mkdir()
+    (ev / "manifest.yaml").write_text("datasets:\n  people: {file: p.csv}\n", "utf-8")
+    (ev / "p.csv").write_text(f"公民身份号码,是否合格\n{make_id()},是\n", "utf-8")
+    code, out, _ = cli("evaluate", "--rules", str(rules), "--evidence", str(ev))
+    assert code == 0 and "验收通过" in out
+
+
+def test_waiver_file_applies_and_a_malformed_one_is_exit_2(cli, tmp_path):
+    w = tmp_path / "w.yaml"
+    w.write_text("waivers:\n  - {rule: 1-3.S8, reason: 疫情封控期间暂停集体活动, approver: 通辽市民政局, reference: 通民函〔2022〕88号, start: '2022-11-01', expires: '2023-03-31'}\n", "utf-8")
+    code, out, _ = cli(*ARGS, "--waivers", str(w), "--format", "json")
+    r = [r for li in json.loads(out)["line_items"] for r in li["results"] if r["rule"] == "1-3.S8"][0]
+    assert r["status"] == "waived" and r["waiver"]["reference"] == "通民函〔2022〕88号" and r["details"]["status_before_waiver"] == "fail"
+    w.write_text("waivers:\n  - {rule: 1-3.S8, reason: 理由充分, approver: 局长, start: '2022-11-01'}\n", "utf-8")
+    assert "缺少必填的键“expires”" in one_line_error(cli, *ARGS, "--waivers", str(w))

@@ -23,8 +23,15 @@ ALIASES = {
     "nursing_staff": ["工作人员数/其中护理人员", "其中护理人员"],
     "district": ["旗县区", "所属旗县", "旗县（市区）"],
 }
-REQUIRED = {"id_number", "household_id", "centre_id", "uscc", "station_id", "case_id", "activity_id", "session_id", "doc_type"}
-REQUIRED_IN = {("attestations", "type"), ("attestations", "line_item"), ("documents", "line_item"), ("training_sessions", "line_item"), ("contract_lines", "line_item")}
+# Key columns without which a file cannot be used: a missing one is an input error, not a blank column.
+REQUIRED_IN = {(ds, "id_number") for ds in ("elderly_roster", "elderly_assessments", "assessment_rechecks", "caregiver_trainees", "sw_trainees",
+                                            "service_recipients", "needs_assessments", "volunteers", "needy_residents", "needs_surveys")}
+REQUIRED_IN |= {("retrofit_households", "household_id"), ("retrofit_spot_checks", "household_id"), ("centre_list", "centre_id"),
+                ("centre_evaluations", "centre_id"), ("institution_registry", "uscc"), ("institution_survey", "uscc"), ("org_eval_list", "uscc"),
+                ("org_evaluations", "uscc"), ("sw_stations", "station_id"), ("case_files", "case_id"), ("community_activities", "activity_id"),
+                ("activity_participants", "activity_id"), ("training_sessions", "session_id"), ("training_sessions", "line_item"),
+                ("documents", "doc_type"), ("documents", "line_item"), ("attestations", "type"), ("attestations", "line_item"),
+                ("contract_lines", "line_item"), ("contract_lines", "total")}
 OWNER = {"bureau": "bureau", "supplier": "supplier", "document": "document"}
 
 
@@ -64,7 +71,7 @@ def main(src: Path, out: Path) -> None:
                 entry["values"] = values
             if key in ALIASES:
                 entry["aliases"] = ALIASES[key]
-            if (key in REQUIRED and name not in ("evidence_manifest", "activity_participants")) or (name, key) in REQUIRED_IN:
+            if (name, key) in REQUIRED_IN:
                 entry["required"] = True
             if t == "id_number":
                 entry["personal"] = "id_number"

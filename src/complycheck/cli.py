@@ -151,3 +151,33 @@ def evaluate(rules_dir: str, evidence_dir: str, as_of: str | None, fmt: str, out
         if not path:
             click.echo(text, nl=False)
     return EXIT_OK if report.verdict == "accepted" else EXIT_NOT_ACCEPTED
+
+
+@main.command("test")
+@click.option("--rules", "rules_dir", default="rules", show_default=True, help="规则包目录 / rule pack folder")
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True)
+@guarded
+def test_cmd(rules_dir: str, lang: str) -> int:
+    """运行规则包 tests/ 中的规则测试 / run the rule tests in the pack's tests/ folder."""
+    from complycheck.render.text import clean
+    from complycheck.rules import load_pack
+    from complycheck.ruletests import TESTS_DIR, run_all
+
+    pack = load_pack(Path(rules_dir))
+    run = run_all(pack, Path(rules_dir) / TESTS_DIR)
+    zh = lang == "zh"
+    for o in run.outcomes:
+        mark = "✓" if o.ok else "✗"
+        line = f"{mark} {o.test.rule}  {clean(o.test.name)}  → {o.got}"
+        if not o.ok:
+            line += f"\n    {o.test.where}: {clean(o.detail)}"
+        click.echo(line)
+    if run.untested:
+        click.echo(("没有测试的规则：" if zh else "rules without tests: ") + ", ".join(run.untested))
+    if run.missing_fail_case:
+        click.echo(("没有“不通过”测试的规则：" if zh else "rules without a failing case: ") + ", ".join(run.missing_fail_case))
+    if run.missing_pass_case:
+        click.echo(("没有“通过”测试的规则：" if zh else "rules without a passing case: ") + ", ".join(run.missing_pass_case))
+    n_ok = len(run.outcomes) - len(run.failed)
+    click.echo(f"{n_ok} passed, {len(run.failed)} failed")
+    return EXIT_OK if not run.failed else EXIT_NOT_ACCEPTED

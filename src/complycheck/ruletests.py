@@ -1,0 +1,140 @@
+"""Rule tests written in YAML beside the pack (`rules/tests/*.yaml`): inline evidence rows, an as-of date,
+the expected status and optionally expected measured figures. `complycheck test` runs them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from complycheck.engine import evaluate
+from complycheck.errors import ComplycheckError, ErrorList, RuleFileError
+from complycheck.evidence import table_from_records
+from complycheck.model import STATUSES, Result, RulePack
+from complycheck.schema import validate
+from complycheck.values import to_date
+from complycheck.yamlsource import YamlDoc, load_yaml_file
+
+TESTS_DIR = "tests"
+
+
+@dataclass
+class RuleTest:
+    name: str
+    rule: str
+    as_of: date
+    datasets: dict[str, list[dict[str, Any]]]
+    expect: str
+    measured: dict[str, Any] | None
+    where: str
+
+
+@dataclass
+class TestOutcome:
+    test: RuleTest
+    ok: bool
+    got: str
+    detail: str
+    result: Result | None = None
+
+
+@dataclass
+class TestRun:
+    outcomes: list[TestOutcome] = field(default_factory=list)
+    untested: list[str] = field(default_factory=list)
+    missing_fail_case: list[str] = field(default_factory=list)
+    missing_pass_case: list[str] = field(default_factory=list)
+
+    @property
+    def failed(self) -> list[TestOutcome]:
+        return [o for o in self.outcomes if not o.ok]
+
+
+def load_tests(pack: RulePack, folder: Path) -> list[RuleTest]:
+    """Every test file of the pack; unknown rules and datasets are input errors with their line."""
+    files = sorted(folder.glob("*.yaml")) + sorted(folder.glob("*.yml")) if folder.is_dir() else []
+    errors: list[ComplycheckError] = []
+    out: list[RuleTest] = []
+    rule_ids = {r.id for r in pack.rules}
+    for f in files:
+        try:
+            doc = load_yaml_file(f, str(f))
+        except ComplycheckError as e:
+            errors.append(e)
+            continue
+        problems = validate(doc, "ruletests")
+        if problems:
+            errors.extend(problems)
+            continue
+        for i, t in enumerate(doc.data["tests"]):
+            errors.extend(_check(doc, i, t, rule_ids, pack))
+            try:
+                as_of = to_date(t.get("as_of", "2022-12-15"))
+            except ValueError:
+                errors.append(RuleFileError("as_of 不是日期", doc.where(("tests", i, "as_of")), "as_of is not a date"))
+                continue
+            out.append(RuleTest(t["name"], t["rule"], as_of, t.get("datasets") or {}, t["expect"], t.get("measured"), str(doc.where(("tests", i)))))
+    if errors:
+        raise ErrorList(errors)
+    return out
+
+
+def _check(doc: YamlDoc, i: int, t: dict[str, Any], rule_ids: set[str], pack: RulePack) -> list[ComplycheckError]:
+    errs: list[ComplycheckError] = []
+    if t["rule"] not in rule_ids:
+        errs.append(RuleFileError(f"测试引用了不存在的规则“{t['rule']}”", doc.where(("tests", i, "rule")), f"test names unknown rule '{t['rule']}'"))
+    for ds in t.get("datasets") or {}:
+        if ds not in pack.datasets:
+            errs.append(RuleFileError(f"测试引用了未声明的数据集“{ds}”", doc.where(("tests", i, "datasets", ds)), f"test names undeclared dataset '{ds}'"))
+    return errs
+
+
+def _with_dependencies(pack: RulePack, rule_id: str) -> RulePack:
+    by_id = {r.id: r for r in pack.rules}
+    keep: set[str] = set()
+    todo = [rule_id]
+    while todo:
+        rid = todo.pop()
+        if rid not in keep:
+            keep.add(rid)
+            todo.extend(by_id[rid].depends_on)
+    sub = RulePack(pack.root, pack.id, pack.version, pack.title, pack.contract, pack.parameters, pack.datasets,
+                   [r for r in pack.rules if r.id in keep], pack.clauses, pack.files)
+    return sub
+
+
+def run_test(pack: RulePack, t: RuleTest) -> TestOutcome:
+    """Evaluate one rule (and what it depends on) on the test's rows."""
+    try:
+        tables = {name: table_from_records(pack.datasets[name], rows, f"{t.name}:{name}") for name, rows in t.datasets.items()}
+    except ComplycheckError as e:
+        return TestOutcome(t, False, "error", f"测试数据无法读取：{e.render('zh')}")
+    report = evaluate(_with_dependencies(pack, t.rule), tables, t.as_of)
+    results = {r.rule: r for li in report.line_items for r in li.results}
+    results.update({r.rule: r for r in report.contract_results})
+    res = results[t.rule]
+    problems = []
+    if res.status != t.expect:
+        problems.append(f"期望 {t.expect}，实际 {res.status}")
+    for k, want in (t.measured or {}).items():
+        got = (res.measured or {}).get(k, (res.details or {}).get(k))
+        if str(got) != str(want):
+            problems.append(f"measured.{k} 期望 {want}，实际 {got}")
+    return TestOutcome(t, not problems, res.status, "；".join(problems) + (f"（{res.message}）" if problems else ""), res)
+
+
+def run_all(pack: RulePack, folder: Path) -> TestRun:
+    tests = load_tests(pack, folder)
+    run = TestRun([run_test(pack, t) for t in tests])
+    tested = {o.test.rule for o in run.outcomes}
+    run.untested = [r.id for r in pack.rules if r.id not in tested]
+    by_id = {r.id: r for r in pack.rules}
+    passing = {o.test.rule for o in run.outcomes if o.test.expect == ("manual_review" if by_id[o.test.rule].qualitative else "pass")}
+    failing = {o.test.rule for o in run.outcomes if o.test.expect == "fail"}
+    run.missing_pass_case = [r.id for r in pack.rules if r.id in tested and r.id not in passing]
+    run.missing_fail_case = [r.id for r in pack.rules if r.id in tested and r.id not in failing]
+    return run
+
+
+__all__ = ["RuleTest", "TestOutcome", "TestRun", "load_tests", "run_test", "run_all", "STATUSES"]

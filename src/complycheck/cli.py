@@ -181,3 +181,24 @@ def test_cmd(rules_dir: str, lang: str) -> int:
     n_ok = len(run.outcomes) - len(run.failed)
     click.echo(f"{n_ok} passed, {len(run.failed)} failed")
     return EXIT_OK if not run.failed else EXIT_NOT_ACCEPTED
+
+
+@main.command()
+@click.option("--rules", "rules_dir", default="rules", show_default=True, help="规则包目录 / rule pack folder")
+@click.option("--evidence", "evidence_dir", default=None, help="同时检查证据目录 / also check this evidence folder")
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True)
+@guarded
+def validate(rules_dir: str, evidence_dir: str | None, lang: str) -> int:
+    """检查规则包（和证据）而不评估 / check a rule pack (and a submission) without evaluating."""
+    from complycheck.validation import validate_all
+
+    problems = validate_all(Path(rules_dir), Path(evidence_dir) if evidence_dir else None)
+    errors = [p for p in problems if p.level == "error"]
+    for p in problems:
+        prefix = "" if p.level == "error" else ("警告：" if lang == "zh" else "warning: ")
+        click.echo(_clean(f"{p.where}: {prefix}{p.message if lang == 'zh' else p.message_en}"), err=p.level == "error")
+    if lang == "zh":
+        click.echo(f"{len(errors)} 个错误，{len(problems) - len(errors)} 个警告" if problems else "规则包检查通过" + ("，证据可读取" if evidence_dir else ""))
+    else:
+        click.echo(f"{len(errors)} errors, {len(problems) - len(errors)} warnings" if problems else "the pack is valid" + (" and the evidence loads" if evidence_dir else ""))
+    return EXIT_INPUT if errors else EXIT_OK

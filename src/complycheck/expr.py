@@ -134,11 +134,12 @@ def lift(v: Any) -> Any:
 
 
 class _Compiler:
-    def __init__(self, scope: Scope, text: str, loc: Location, what: str):
+    def __init__(self, scope: Scope, text: str, loc: Location, what: str, what_en: str | None = None):
         self.scope = scope
         self.text = text
         self.loc = loc
         self.what = what
+        self.what_en = what_en or what
         self.names: set[str] = set()
         self.columns: set[str] = set()
 
@@ -148,7 +149,7 @@ class _Compiler:
         off = getattr(node, "col_offset", None)
         if off is not None and loc.line is not None and isinstance(loc.column, int) and "\n" not in self.text:
             loc = Location(loc.file, loc.line, loc.column + off + (1 if self._quoted() else 0))
-        return ExpressionError(f"{self.what}：{zh}", loc, f"{self.what}: {en}")
+        return ExpressionError(f"{self.what}：{zh}", loc, f"{self.what_en}: {en}")
 
     def _quoted(self) -> bool:
         return False
@@ -732,51 +733,53 @@ def _kleene_or(vals: list[Any]) -> Any:
     return None if any(v is None for v in vals) else False
 
 
-def parse(text: Any, loc: Location, what: str) -> ast.AST:
+def parse(text: Any, loc: Location, what: str, what_en: str | None = None) -> ast.AST:
     """Parse one expression through simpleeval's parser, refusing statements and extra expressions."""
+    we = what_en or what
     if isinstance(text, bool) or text is None or not isinstance(text, (str, int, float)):
-        raise ExpressionError(f"{what}：表达式必须是文本", loc, f"{what}: an expression must be text")
+        raise ExpressionError(f"{what}：表达式必须是文本", loc, f"{we}: an expression must be text")
     src = str(text)
     if len(src) > MAX_EXPR_CHARS:
-        raise ExpressionError(f"{what}：表达式超过 {MAX_EXPR_CHARS} 个字符", loc, f"{what}: expression longer than {MAX_EXPR_CHARS} characters")
+        raise ExpressionError(f"{what}：表达式超过 {MAX_EXPR_CHARS} 个字符", loc, f"{we}: expression longer than {MAX_EXPR_CHARS} characters")
     if not src.strip():
-        raise ExpressionError(f"{what}：表达式为空", loc, f"{what}: empty expression")
+        raise ExpressionError(f"{what}：表达式为空", loc, f"{we}: empty expression")
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", simpleeval.MultipleExpressions)
             warnings.simplefilter("ignore", SyntaxWarning)
             node = simpleeval.SimpleEval.parse(src)
     except simpleeval.MultipleExpressions:
-        raise ExpressionError(f"{what}：只能写一个表达式（多余的语句）", loc, f"{what}: only one expression is allowed (extra statements)") from None
+        raise ExpressionError(f"{what}：只能写一个表达式（多余的语句）", loc, f"{we}: only one expression is allowed (extra statements)") from None
     except SyntaxError as e:
         col = (loc.column if isinstance(loc.column, int) else 1) + max(0, (e.offset or 1) - 1)
         raise ExpressionError(f"{what}：表达式语法错误（第 {e.offset} 个字符）：{e.msg}", Location(loc.file, loc.line, col),
-                              f"{what}: expression syntax error at character {e.offset}: {e.msg}") from None
+                              f"{we}: expression syntax error at character {e.offset}: {e.msg}") from None
     except (RecursionError, MemoryError, ValueError):
-        raise ExpressionError(f"{what}：表达式过于复杂", loc, f"{what}: expression too complex") from None
+        raise ExpressionError(f"{what}：表达式过于复杂", loc, f"{we}: expression too complex") from None
     if isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign, ast.NamedExpr)):
-        raise ExpressionError(f"{what}：这里是赋值“=”；比较相等请用“==”", loc, f"{what}: this is an assignment '='; use '==' to compare")
+        raise ExpressionError(f"{what}：这里是赋值“=”；比较相等请用“==”", loc, f"{we}: this is an assignment '='; use '==' to compare")
     if not isinstance(node, ast.Expr):
-        raise ExpressionError(f"{what}：只能写表达式，不能写语句", loc, f"{what}: only an expression is allowed, not a statement")
+        raise ExpressionError(f"{what}：只能写表达式，不能写语句", loc, f"{we}: only an expression is allowed, not a statement")
     count = sum(1 for _ in ast.walk(node))
     if count > MAX_NODES:
-        raise ExpressionError(f"{what}：表达式过长（{count} 个节点）", loc, f"{what}: expression too large ({count} nodes)")
+        raise ExpressionError(f"{what}：表达式过长（{count} 个节点）", loc, f"{we}: expression too large ({count} nodes)")
     return node.value
 
 
-def compile_expr(text: Any, scope: Scope, loc: Location, what: str, want: str | None = None) -> Compiled:
+def compile_expr(text: Any, scope: Scope, loc: Location, what: str, want: str | None = None, what_en: str | None = None) -> Compiled:
     """Parse and type-check an expression; raise ExpressionError naming `what` and the file position."""
-    tree = parse(text, loc, what)
-    c = _Compiler(scope, str(text), loc, what)
+    tree = parse(text, loc, what, what_en)
+    c = _Compiler(scope, str(text), loc, what, what_en)
+    we = what_en or what
     try:
         node = c.visit(tree)
     except RecursionError:
-        raise ExpressionError(f"{what}：表达式嵌套过深", loc, f"{what}: expression nested too deeply") from None
+        raise ExpressionError(f"{what}：表达式嵌套过深", loc, f"{we}: expression nested too deeply") from None
     if want == "bool":
         c.need_bool(node, tree)
     if want == "const" and not node.const:
         raise ExpressionError(f"{what}：这里需要不随行变化的值（参数、合同字段或聚合）", loc,
-                              f"{what}: a value that does not depend on the row is needed (parameter, contract field or aggregate)")
+                              f"{we}: a value that does not depend on the row is needed (parameter, contract field or aggregate)")
     return Compiled(str(text), node, c.names, c.columns)
 
 

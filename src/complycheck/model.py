@@ -207,6 +207,7 @@ class Problem:
     column: str | None
     message: str
     message_en: str
+    level: str = "error"  # "error": a cell or row could not be read as declared; "warning": worth knowing
 
 
 @dataclass

@@ -343,7 +343,8 @@ class _Builder:
             if text is None:
                 return None
             try:
-                return compile_expr(text, sc, doc.where(base + key), f"规则 {rid} 的 {'.'.join(map(str, key))}", want)
+                field = ".".join(map(str, key))
+                return compile_expr(text, sc, doc.where(base + key), f"规则 {rid} 的 {field}", want, f"rule {rid} {field}")
             except ComplycheckError as e:
                 errs.append(e)
                 return None

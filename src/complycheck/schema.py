@@ -32,7 +32,7 @@ def _allowed_keys(err: jsonschema.ValidationError) -> list[str]:
     return sorted((err.schema.get("properties") or {}).keys()) if isinstance(err.schema, dict) else []
 
 
-def _message(err: jsonschema.ValidationError, doc: YamlDoc) -> tuple[str, str, tuple[Any, ...]]:
+def _message(err: jsonschema.ValidationError, doc: YamlDoc) -> tuple[str, str, tuple[Any, ...], bool]:
     path = tuple(err.absolute_path)
     crumb = _breadcrumb(path)
     v = err.validator
@@ -42,26 +42,26 @@ def _message(err: jsonschema.ValidationError, doc: YamlDoc) -> tuple[str, str, t
         close = difflib.get_close_matches(key, _allowed_keys(err), n=1, cutoff=0.6)
         hz = f"，是不是“{close[0]}”？" if close else f"；可用的键：{', '.join(_allowed_keys(err))}"
         he = f"; did you mean '{close[0]}'?" if close else f"; allowed keys: {', '.join(_allowed_keys(err))}"
-        return f"{crumb}: 未知的键“{key}”{hz}", f"{crumb}: unknown key '{key}'{he}", path + (key,)
+        return f"{crumb}: 未知的键“{key}”{hz}", f"{crumb}: unknown key '{key}'{he}", path + (key,), True
     if v == "required":
         m = re.search(r"'([^']+)' is a required property", err.message)
         key = m.group(1) if m else "?"
-        return f"{crumb}: 缺少必填的键“{key}”", f"{crumb}: missing required key '{key}'", path
+        return f"{crumb}: 缺少必填的键“{key}”", f"{crumb}: missing required key '{key}'", path, False
     if v == "type":
         want = err.validator_value
-        return f"{crumb}: 类型应为 {want}，实际是 {_kind(err.instance)}", f"{crumb}: should be {want}, got {_kind(err.instance)}", path
+        return f"{crumb}: 类型应为 {want}，实际是 {_kind(err.instance)}", f"{crumb}: should be {want}, got {_kind(err.instance)}", path, False
     if v == "enum":
         opts = ", ".join(str(x) for x in err.validator_value)
-        return f"{crumb}: 值“{err.instance}”不在可选范围内（{opts}）", f"{crumb}: '{err.instance}' is not one of: {opts}", path
+        return f"{crumb}: 值“{err.instance}”不在可选范围内（{opts}）", f"{crumb}: '{err.instance}' is not one of: {opts}", path, False
     if v == "pattern":
-        return f"{crumb}: 值“{err.instance}”格式不对（应匹配 {err.validator_value}）", f"{crumb}: '{err.instance}' does not match {err.validator_value}", path
+        return f"{crumb}: 值“{err.instance}”格式不对（应匹配 {err.validator_value}）", f"{crumb}: '{err.instance}' does not match {err.validator_value}", path, False
     if v == "const":
-        return f"{crumb}: 值应为 {err.validator_value}", f"{crumb}: must be {err.validator_value}", path
+        return f"{crumb}: 值应为 {err.validator_value}", f"{crumb}: must be {err.validator_value}", path, False
     if v in ("minItems", "minProperties", "minLength"):
-        return f"{crumb}: 不能为空", f"{crumb}: must not be empty", path
+        return f"{crumb}: 不能为空", f"{crumb}: must not be empty", path, False
     if v == "maxLength":
-        return f"{crumb}: 文本过长", f"{crumb}: text too long", path
-    return f"{crumb}: {err.message}", f"{crumb}: {err.message}", path
+        return f"{crumb}: 文本过长", f"{crumb}: text too long", path, False
+    return f"{crumb}: {err.message}", f"{crumb}: {err.message}", path, False
 
 
 def _kind(v: Any) -> str:
@@ -85,9 +85,9 @@ def validate(doc: YamlDoc, schema_name: str) -> list[RuleFileError]:
     seen: set[tuple[Any, ...]] = set()
     for err in sorted(validator.iter_errors(doc.data), key=lambda e: [str(p) for p in e.absolute_path]):
         leaf = _leaf(err)
-        zh, en, path = _message(leaf, doc)
+        zh, en, path, at_key = _message(leaf, doc)
         if path in seen:
             continue
         seen.add(path)
-        out.append(RuleFileError(zh, doc.where(path), en))
+        out.append(RuleFileError(zh, doc.where_key(path) if at_key else doc.where(path), en))
     return out

@@ -95,6 +95,14 @@ class YamlDoc:
     file: str
     data: Any
     positions: dict[Path_, tuple[int, int]] = field(default_factory=dict)
+    key_positions: dict[Path_, tuple[int, int]] = field(default_factory=dict)
+
+    def where_key(self, path: Path_) -> Location:
+        """The location of the key that names the value at `path` (for unknown keys)."""
+        if tuple(path) in self.key_positions:
+            line, col = self.key_positions[tuple(path)]
+            return Location(self.file, line, col)
+        return self.where(path)
 
     def where(self, path: Path_) -> Location:
         """The location of the value at `path`, or of its nearest ancestor."""
@@ -148,7 +156,8 @@ def _prescan(text: str, file: str) -> None:
             )
 
 
-def _construct(loader: _Loader, node: Node, path: Path_, positions: dict[Path_, tuple[int, int]]) -> Any:
+def _construct(loader: _Loader, node: Node, path: Path_, positions: dict[Path_, tuple[int, int]], keys: dict[Path_, tuple[int, int]] | None = None) -> Any:
+    keys = {} if keys is None else keys
     positions[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
     if isinstance(node, ScalarNode):
         value = loader.construct_object(node)
@@ -156,7 +165,7 @@ def _construct(loader: _Loader, node: Node, path: Path_, positions: dict[Path_, 
             raise _err(loader.file, node.start_mark, "数字过大", "number too large")
         return value
     if isinstance(node, SequenceNode):
-        return [_construct(loader, child, path + (i,), positions) for i, child in enumerate(node.value)]
+        return [_construct(loader, child, path + (i,), positions, keys) for i, child in enumerate(node.value)]
     if isinstance(node, MappingNode):
         out: dict[str, Any] = {}
         seen: dict[Any, int] = {}
@@ -171,7 +180,8 @@ def _construct(loader: _Loader, node: Node, path: Path_, positions: dict[Path_, 
                     f"键“{key}”重复（第 {seen[key]} 行已定义）", f"duplicate key '{key}' (first defined on line {seen[key]})",
                 )
             seen[key] = knode.start_mark.line + 1
-            out[key] = _construct(loader, vnode, path + (key,), positions)
+            keys[path + (key,)] = (knode.start_mark.line + 1, knode.start_mark.column + 1)
+            out[key] = _construct(loader, vnode, path + (key,), positions, keys)
         return out
     raise _err(loader.file, node.start_mark, "无法识别的 YAML 节点", "unrecognised YAML node")  # pragma: no cover
 
@@ -186,7 +196,8 @@ def load_yaml_text(text: str, file: str) -> YamlDoc:
         loader = _Loader(text, file)
         node = loader.get_single_node()
         positions: dict[Path_, tuple[int, int]] = {}
-        data = None if node is None else _construct(loader, node, (), positions)
+        keys: dict[Path_, tuple[int, int]] = {}
+        data = None if node is None else _construct(loader, node, (), positions, keys)
     except RuleFileError:
         raise
     except yaml.MarkedYAMLError as e:
@@ -202,7 +213,7 @@ def load_yaml_text(text: str, file: str) -> YamlDoc:
     finally:
         if loader is not None:
             loader.dispose()
-    return YamlDoc(file, data, positions if node is not None else {})
+    return YamlDoc(file, data, positions if node is not None else {}, keys if node is not None else {})
 
 
 def _short(e: Exception) -> str:

@@ -179,10 +179,10 @@ def build_table(sheet: RawSheet, ds: Dataset, file: str, manifest_entry: dict[st
                             f"required column '{c.header}' ({c.name}) is missing from {ds.name}")
     for c in ds.columns.values():
         if c.name not in colmap:
-            problems.append(Problem(file, sheet.sheet, None, c.header, f"文件中没有“{c.header}”列，按空白（未知）处理", f"column '{c.header}' not in the file; treated as blank (unknown)"))
+            problems.append(Problem(file, sheet.sheet, None, c.header, f"文件中没有“{c.header}”列，按空白（未知）处理", f"column '{c.header}' not in the file; treated as blank (unknown)", "warning"))
     dup = {h for h in headers if h and headers.count(h) > 1}
     for h in sorted(dup):
-        problems.append(Problem(file, sheet.sheet, start - nhdr + 1, h, f"表头“{h}”重复，使用第一个", f"duplicate header '{h}'; the first is used"))
+        problems.append(Problem(file, sheet.sheet, start - nhdr + 1, h, f"表头“{h}”重复，使用第一个", f"duplicate header '{h}'; the first is used", "warning"))
     data_rows: list[list[Any]] = []
     row_numbers: list[int] = []
     width = len(headers)
@@ -193,10 +193,10 @@ def build_table(sheet: RawSheet, ds: Dataset, file: str, manifest_entry: dict[st
         first_at = next((j for j, v in enumerate(row) if v is not None and str(v).strip()), 0)
         first = row[first_at]
         if isinstance(first, str) and SUMMARY_ROW.match(first.strip()) and (first_at <= 1 or _mostly_empty(row, colmap)):
-            problems.append(Problem(file, sheet.sheet, i + 1, None, f"合计/备注行已跳过：“{first.strip()[:20]}”", f"total/note row skipped: '{first.strip()[:20]}'"))
+            problems.append(Problem(file, sheet.sheet, i + 1, None, f"合计/备注行已跳过：“{first.strip()[:20]}”", f"total/note row skipped: '{first.strip()[:20]}'", "warning"))
             continue
         if len(row) > width and any(v is not None and str(v).strip() for v in row[width:]):
-            problems.append(Problem(file, sheet.sheet, i + 1, None, f"本行有 {len(row) - width} 个超出表头的单元格，已忽略", f"{len(row) - width} cells beyond the header were ignored"))
+            problems.append(Problem(file, sheet.sheet, i + 1, None, f"本行有 {len(row) - width} 个超出表头的单元格，已忽略", f"{len(row) - width} cells beyond the header were ignored", "warning"))
         data_rows.append(row)
         row_numbers.append(i + 1)
     columns: dict[str, Any] = {"__row": pl.Series("__row", row_numbers, dtype=pl.Int64)}

@@ -65,7 +65,7 @@ def report_dict(report: Report) -> dict[str, Any]:
         "parameters": {k: {"value": _j(p.value), "type": p.type, "title": p.title, "bureau_decision": p.bureau_decision}
                        for k, p in report.parameters.items()},
         "inputs": report.inputs,
-        "data_problems": [{"file": p.file, "sheet": p.sheet, "row": p.row, "column": p.column, "message": {"zh": p.message, "en": p.message_en}}
+        "data_problems": [{"file": p.file, "sheet": p.sheet, "row": p.row, "column": p.column, "level": p.level, "message": {"zh": p.message, "en": p.message_en}}
                           for p in report.data_problems],
         "notes": [{"zh": zh, "en": en} for zh, en in report.notes],
     }

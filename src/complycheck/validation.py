@@ -1,0 +1,76 @@
+"""`complycheck validate`: every problem of a pack (and a submission) in one run, without evaluating."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from complycheck.errors import ComplycheckError, ErrorList, Location
+from complycheck.model import RulePack
+
+
+@dataclass(frozen=True)
+class Finding:
+    where: str
+    message: str
+    message_en: str
+    level: str = "error"
+
+
+def _findings(e: ComplycheckError) -> list[Finding]:
+    errs = e.errors if isinstance(e, ErrorList) else [e]
+    return [Finding(str(x.location) if x.location else "-", x.message, x.message_en) for x in errs]
+
+
+def unused_parameters(pack: RulePack) -> list[Finding]:
+    """Parameters defined but read by no rule."""
+    used: set[str] = set()
+    for r in pack.rules:
+        for c in _compiled(r):
+            used |= {n[len("params."):] for n in c.names if n.startswith("params.")}
+    out = []
+    for name in pack.parameters:
+        if name not in used:
+            out.append(Finding(pack.root, f"参数“{name}”已定义但没有规则使用", f"parameter '{name}' is defined but no rule uses it", "warning"))
+    for r in pack.rules:
+        for name in r.params:
+            own = {n[len("params."):] for c in _compiled(r) for n in c.names if n.startswith("params.")}
+            if name not in own:
+                out.append(Finding(str(r.location), f"规则 {r.id} 的参数“{name}”没有被使用", f"rule {r.id}: parameter '{name}' is not used", "warning"))
+    return out
+
+
+def _compiled(r):  # type: ignore[no-untyped-def]
+    items = [r.where, r.expect, r.measure, r.groups, r.group_by, r.min, r.max, r.equals, r.warn_min, r.due, r.pending_if]
+    items += [v[1] for v in r.views.values()]
+    if r.period:
+        items += [r.period.start, r.period.end, r.period.min_overlap_days]
+    return [c for c in items if c is not None]
+
+
+def validate_all(rules: Path, evidence: Path | None) -> list[Finding]:
+    """All findings: errors (exit 2) and warnings."""
+    from complycheck.evidence import load_evidence
+    from complycheck.rules import load_pack
+
+    try:
+        pack = load_pack(rules)
+    except ComplycheckError as e:
+        return _findings(e)
+    out = unused_parameters(pack)
+    if evidence is None:
+        return out
+    try:
+        ev = load_evidence(evidence, pack.datasets)
+    except ComplycheckError as e:
+        return out + _findings(e)
+    for p in ev.problems:
+        loc = Location(p.file, p.row, p.column, p.sheet, "row")
+        out.append(Finding(str(loc), p.message, p.message_en, p.level))
+    missing = sorted(set(pack.datasets) - set(ev.tables))
+    for name in missing:
+        readers = [r.id for r in pack.rules if name in r.reads]
+        if readers:
+            out.append(Finding(str(evidence / "manifest.yaml"), f"清单中没有数据集“{name}”（{pack.datasets[name].title}），规则 {', '.join(readers[:5])} 将缺少证据",
+                               f"the manifest has no dataset '{name}'; rules {', '.join(readers[:5])} will lack evidence", "warning"))
+    return out

@@ -42,6 +42,10 @@ def guarded(fn: Callable[..., int]) -> Callable[..., None]:
             code = EXIT_INPUT
         except KeyboardInterrupt:
             code = 130
+        except BrokenPipeError:  # `complycheck ... | head`: the reader left; not an error of ours
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            code = EXIT_OK
         except MemoryError:
             click.echo("内存不足 / out of memory", err=True)
             code = EXIT_INPUT
@@ -202,3 +206,58 @@ def validate(rules_dir: str, evidence_dir: str | None, lang: str) -> int:
     else:
         click.echo(f"{len(errors)} errors, {len(problems) - len(errors)} warnings" if problems else "the pack is valid" + (" and the evidence loads" if evidence_dir else ""))
     return EXIT_INPUT if errors else EXIT_OK
+
+
+@main.command("explain")
+@click.argument("rule_id")
+@click.option("--rules", "rules_dir", default="rules", show_default=True, help="规则包目录 / rule pack folder")
+@click.option("--evidence", "evidence_dir", default=None, help="按此证据计算中间数字 / show the figures on this evidence")
+@click.option("--as-of", "as_of", default=None, help="评估日期 / evaluation date")
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True)
+@guarded
+def explain_cmd(rule_id: str, rules_dir: str, evidence_dir: str | None, as_of: str | None, lang: str) -> int:
+    """解释一条规则：条款原文、逻辑、参数，以及按证据算出的中间数字 / explain a rule."""
+    from complycheck.engine import evaluate
+    from complycheck.evidence import load_evidence
+    from complycheck.explain import explain
+    from complycheck.rules import load_pack
+    from complycheck.ruletests import _with_dependencies
+
+    pack = load_pack(Path(rules_dir))
+    result = None
+    if evidence_dir:
+        explain(pack, rule_id, lang)  # unknown rule ids fail before any evidence is read
+        sub = _with_dependencies(pack, rule_id)
+        ev = load_evidence(Path(evidence_dir), pack.datasets, {d for r in sub.rules for d in r.reads})
+        report = evaluate(sub, ev.tables, _parse_as_of(as_of))
+        result = next(r for r in [x for li in report.line_items for x in li.results] + report.contract_results if r.rule == rule_id)
+    click.echo(_clean(explain(pack, rule_id, lang, result)), nl=False)
+    return EXIT_OK
+
+
+@main.command("template")
+@click.option("--rules", "rules_dir", default="rules", show_default=True, help="规则包目录 / rule pack folder")
+@click.option("--output", "-o", default="templates", show_default=True, help="输出目录 / output folder")
+@click.option("--csv", "as_csv", is_flag=True, help="生成 CSV 而不是 XLSX / write CSV instead of XLSX")
+@guarded
+def template_cmd(rules_dir: str, output: str, as_csv: bool) -> int:
+    """为每个数据集生成空白证据模板 / write a blank evidence template for every dataset."""
+    from complycheck.rules import load_pack
+    from complycheck.template import write_templates
+
+    pack = load_pack(Path(rules_dir))
+    for p in write_templates(pack, Path(output), "csv" if as_csv else "xlsx"):
+        click.echo(str(p))
+    return EXIT_OK
+
+
+@main.command("init")
+@click.argument("directory")
+@guarded
+def init_cmd(directory: str) -> int:
+    """新建一个规则包骨架 / scaffold a new contract's rule pack."""
+    from complycheck.scaffold import init_pack
+
+    for p in init_pack(Path(directory)):
+        click.echo(str(p))
+    return EXIT_OK

@@ -1,0 +1,19 @@
+"""docs/rules.md is generated from the schemas and the functions' docstrings; it must not go stale."""
+
+from complycheck.docgen import render
+from complycheck.functions import REGISTRY
+from conftest import ROOT
+
+
+def test_rules_md_is_current():
+    current = (ROOT / "docs" / "rules.md").read_text("utf-8")
+    assert current == render(), "docs/rules.md is stale: run `python -m complycheck.docgen > docs/rules.md`"
+
+
+def test_every_function_and_rule_key_is_documented_with_an_example():
+    text = render()
+    for name, f in REGISTRY.items():
+        assert f"### `{name}(" in text
+        assert "Example:" in f.doc, name
+    for key in ("expect", "distinct", "group_by", "period", "warn_min", "depends_on", "on_missing", "qualitative"):
+        assert f"| `{key}` |" in text

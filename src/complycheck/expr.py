@@ -211,6 +211,7 @@ class _Compiler:
             return Node(t, lambda ctx, c=name: pl.col(c), False, col=name)
         if not s.row and s.population and name in s.datasets.get(s.population, {}):
             t = s.datasets[s.population][name]
+            self.columns.add(name)
             return Node("colref", lambda ctx: None, True, view=s.population, col=name, elem=t)
         if name in s.datasets:
             self.names.add(name)

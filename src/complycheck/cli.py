@@ -18,7 +18,7 @@ import click
 from complycheck import __version__
 
 EXIT_OK, EXIT_NOT_ACCEPTED, EXIT_INPUT, EXIT_BUG = 0, 1, 2, 3
-FORMATS = ["text", "json", "junit"]
+FORMATS = ["text", "json", "junit", "html", "markdown"]
 
 
 def _lang_of(ctx: click.Context | None) -> str:
@@ -79,6 +79,9 @@ def write_atomic(path: Path, text: str) -> None:
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
             f.write(text)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
         os.replace(tmp, path)
     except BaseException:
         try:

@@ -91,7 +91,7 @@ def evaluate(pack: RulePack, tables: dict[str, Table], as_of: date, waivers: lis
         if w.rule not in results:
             notes.append((f"豁免文件中的规则“{w.rule}”不存在", f"waiver names unknown rule '{w.rule}'"))
     return Report(pack.contract, pack.id, pack.version, as_of, overall, items, contract_results,
-                  _coverage(pack, ordered), inputs or [], pack.parameters, notes, data_problems or [])
+                  _coverage(pack, ordered), inputs or [], pack.parameters, notes, data_problems or [], pack.clauses)
 
 
 def _dependency_order(rules: list[Rule]) -> list[Rule]:
@@ -241,8 +241,10 @@ def _empty(rule: Rule, what: str, what_en: str) -> None:
     raise _Outcome("not_applicable", f"不适用：没有符合条件的{what}（总体为空）", f"not applicable: no {what_en} in scope (empty population)")
 
 
-def _pct(f: Fraction) -> str:
-    return f"{float(f) * 100:.1f}%"
+def _pct(f: Fraction, digits: int = 1) -> str:
+    """A share as a percentage, rounded half up; callers add digits when rounding would hide a difference."""
+    value = Decimal(f.numerator) * 100 / Decimal(f.denominator)
+    return f"{value.quantize(Decimal(1).scaleb(-digits), rounding='ROUND_HALF_UP')}%"
 
 
 def _share(rule: Rule, ctx: _Ctx, pop: Any, res: Result) -> None:
@@ -274,7 +276,10 @@ def _share(rule: Rule, ctx: _Ctx, pop: Any, res: Result) -> None:
     res.measured = {"kind": "share", "numerator": num, "denominator": den, "value": f"{float(share):.4f}"}
     res.threshold = {"min": _jsonable(_const(rule.min, ctx, 1))}
     sym = "≥" if ok else "<"
-    text = f"{num}/{den} = {_pct(share)} {sym} {_pct(min_)}"
+    digits = 1
+    while digits < 4 and share != min_ and _pct(share, digits) == _pct(min_, digits):
+        digits += 1
+    text = f"{num}/{den} = {_pct(share, digits)} {sym} {_pct(min_)}"
     unknown = int(flags.is_null().sum())
     res.details["measured_text"] = text
     if unknown:
@@ -433,8 +438,8 @@ def _groups(rule: Rule, ctx: _Ctx, pop: Any, res: Result) -> None:
             res.details["groups_not_expected"] = extra[:50]
     res.status = "pass" if not unmet else "fail"
     res.details["measured_text"] = f"{len(met)}/{len(groups)} 组达到 ≥ {_show(mn)}"
-    res.message = f"{len(met)}/{len(groups)} 个“{label}”分组达到每组至少 {_show(mn)}" + (f"；未达到：{'、'.join(map(str, unmet[:10]))}" if unmet else "")
-    res.message_en = f"{len(met)} of {len(groups)} groups of '{label}' reach at least {_show(mn)} each" + (f"; not reached: {', '.join(map(str, unmet[:10]))}" if unmet else "")
+    res.message = f"{len(met)}/{len(groups)} 个{'“' + label + '”' if label != '分组' else ''}分组达到每组至少 {_show(mn)}" + (f"；未达到：{'、'.join(map(str, unmet[:10]))}" if unmet else "")
+    res.message_en = f"{len(met)} of {len(groups)} groups{' of ' + repr(label) if label != '分组' else ''} reach at least {_show(mn)} each" + (f"; not reached: {', '.join(map(str, unmet[:10]))}" if unmet else "")
     res.failure_count = len(unmet)
     res.failures = [Failure(None, None, None, label, {label: mask_text(str(g))}, f"数量 {counts.get(g, 0)} < {_show(mn)}",
                             f"count {counts.get(g, 0)} < {_show(mn)}") for g in unmet[:MAX_FAILURES]]

@@ -281,3 +281,4 @@ class Report:
     parameters: dict[str, Parameter]
     notes: list[tuple[str, str]] = field(default_factory=list)
     data_problems: list[Problem] = field(default_factory=list)
+    clauses: dict[str, Clause] = field(default_factory=dict)

@@ -24,8 +24,18 @@ def _junit(report: Report, lang: str) -> str:
     return render(report, lang)
 
 
-RENDERERS: dict[str, Renderer] = {"text": _text, "json": _json, "junit": _junit}
-EXTENSIONS = {"text": ".txt", "json": ".json", "junit": ".xml"}
+def _html(report: Report, lang: str) -> str:
+    from complycheck.render.html import render
+    return render(report, lang)
+
+
+def _markdown(report: Report, lang: str) -> str:
+    from complycheck.render.markdown import render
+    return render(report, lang)
+
+
+RENDERERS: dict[str, Renderer] = {"text": _text, "json": _json, "junit": _junit, "html": _html, "markdown": _markdown}
+EXTENSIONS = {"text": ".txt", "json": ".json", "junit": ".xml", "html": ".html", "markdown": ".md"}
 
 
 def get(name: str) -> Renderer:

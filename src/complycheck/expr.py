@@ -755,6 +755,8 @@ def parse(text: Any, loc: Location, what: str, what_en: str | None = None) -> as
         col = (loc.column if isinstance(loc.column, int) else 1) + max(0, (e.offset or 1) - 1)
         raise ExpressionError(f"{what}：表达式语法错误（第 {e.offset} 个字符）：{e.msg}", Location(loc.file, loc.line, col),
                               f"{we}: expression syntax error at character {e.offset}: {e.msg}") from None
+    except simpleeval.InvalidExpression:
+        raise ExpressionError(f"{what}：表达式为空（只有注释？）", loc, f"{we}: empty expression (only a comment?)") from None
     except (RecursionError, MemoryError, ValueError):
         raise ExpressionError(f"{what}：表达式过于复杂", loc, f"{we}: expression too complex") from None
     if isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign, ast.NamedExpr)):

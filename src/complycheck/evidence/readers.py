@@ -20,6 +20,7 @@ MAX_FILE_BYTES = 1024 * 1024 * 1024
 MAX_XLSX_UNCOMPRESSED = 2 * 1024 * 1024 * 1024
 MAX_XLSX_RATIO = 200
 MAX_COLUMNS = 500
+MAX_XLSX_CELLS = 60_000_000
 
 
 @dataclass
@@ -29,6 +30,7 @@ class RawSheet:
     encoding: str | None = None
     merged: list[tuple[int, int, int, int]] | None = None  # (row0, col0, row1, col1), 0-based inclusive
     date1904: bool = False
+    records: bool = False  # came from JSON/YAML records: an empty list is an empty table, not a missing header
 
 
 def detect_encoding(raw: bytes) -> str:
@@ -89,9 +91,12 @@ def _check_zip(path: Path, display: str) -> None:
             names = set(z.namelist())
             if "xl/workbook.xml" not in names:
                 raise EvidenceError("不是有效的 XLSX 文件（缺少 workbook.xml）", Location(display), "not a valid XLSX file (no workbook.xml)")
-            wb = z.read("xl/workbook.xml")[:200000]
-            if b"<!DOCTYPE" in wb or b"<!ENTITY" in wb:
-                raise EvidenceError("XLSX 含有 XML 实体声明，拒绝读取", Location(display), "XLSX declares XML entities; refused")
+            for name in names:
+                if name.endswith((".xml", ".rels")):
+                    with z.open(name) as part:
+                        head = part.read(4096)
+                    if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
+                        raise EvidenceError(f"XLSX 的 {name} 含有 XML 实体/DOCTYPE 声明，拒绝读取", Location(display), f"XLSX part {name} declares a DOCTYPE or entities; refused")
     except zipfile.BadZipFile:
         raise EvidenceError("XLSX 文件已损坏（不是有效的 zip）", Location(display), "XLSX file is corrupted (not a valid zip)") from None
 
@@ -115,6 +120,9 @@ def read_xlsx(path: Path, display: str, sheet: str | None) -> RawSheet:
         else:
             raise EvidenceError(f"找不到工作表“{sheet}”（现有：{'、'.join(names)}）", Location(display, sheet=sheet), f"no sheet '{sheet}' (sheets: {', '.join(names)})")
         ws = wb.get_sheet_by_name(name)
+        if ws.width > MAX_COLUMNS or ws.height * max(ws.width, 1) > MAX_XLSX_CELLS:
+            raise EvidenceError(f"工作表“{name}”过大（{ws.height} 行 × {ws.width} 列），拒绝读取", Location(display, sheet=name),
+                                f"sheet '{name}' is too large ({ws.height} rows x {ws.width} columns); refused")
         rows = ws.to_python(skip_empty_area=False)
         merged = []
         for rng in (ws.merged_cell_ranges or []):
@@ -149,10 +157,12 @@ def read_records(data: Any, display: str) -> RawSheet:
         for k in rec:
             if str(k) not in headers:
                 headers.append(str(k))
+    if not data:
+        return RawSheet([], None, "utf-8", records=True)
     rows: list[list[Any]] = [list(headers)]
     for rec in data:
         rows.append([_plain(rec.get(h)) for h in headers])
-    return RawSheet(rows, None, "utf-8")
+    return RawSheet(rows, None, "utf-8", records=True)
 
 
 def _plain(v: Any) -> Any:

@@ -166,6 +166,8 @@ def build_table(sheet: RawSheet, ds: Dataset, file: str, manifest_entry: dict[st
     """Type a raw sheet against a dataset declaration; unreadable cells become problems."""
     import polars as pl
 
+    if sheet.records and not sheet.rows:
+        sheet = RawSheet([[c.name for c in ds.columns.values()]], sheet.sheet, sheet.encoding, records=True)
     overrides = manifest_entry.get("columns") or {}
     unknown = [k for k in overrides if k not in ds.columns]
     if unknown:

@@ -1,0 +1,132 @@
+"""Property-based tests: any input yields a result or a clear input error, never an uncaught exception."""
+
+import io
+from datetime import date, datetime
+
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from openpyxl import Workbook
+
+from complycheck.errors import ComplycheckError, Location
+from complycheck.evidence import load_evidence
+from complycheck.expr import Scope, compile_expr
+from complycheck.rules import load_pack_texts
+from complycheck.yamlsource import load_yaml_text
+from conftest import CONTRACT, pack_with, run_rules
+
+FAST = settings(max_examples=150, deadline=2000, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+PACK = pack_with("rules: []\n")
+
+yaml_chars = st.sampled_from(list("abc:-[]{}&*!|>'\"#%@`,?\n  \t0123456789.：\u3000是否") + ["rules", "id", "expect", "from"])
+
+
+@FAST
+@given(st.text(max_size=300))
+def test_any_text_as_a_rule_file(text):
+    try:
+        load_pack_texts({"a.yaml": CONTRACT, "b.yaml": text})
+    except ComplycheckError as e:
+        assert e.render("zh") and e.render("en")
+
+
+@FAST
+@given(st.lists(yaml_chars, max_size=80).map("".join))
+def test_yaml_like_noise(text):
+    try:
+        load_yaml_text(text, "f.yaml")
+    except ComplycheckError as e:
+        assert str(e.location).startswith("f.yaml")
+
+
+names = st.sampled_from(["ok", "n", "name", "day", "amount", "tags", "district", "id_number", "params.threshold", "params.districts",
+                         "as_of", "contract.total_amount", "people.id_number", "visits.day", "x", "__class__", "rows"])
+funcs = st.sampled_from(["present", "blank", "valid_id", "age", "between", "contains", "count", "sum", "distinct", "len", "lookup", "round", "ceil", "date", "days"])
+literals = st.one_of(st.integers(-10**6, 10**6).map(str), st.sampled_from(['"是"', '"2022-10-31"', "True", "None", "0.9", "[1, 2]", '["a"]', "1e308"]))
+
+
+@st.composite
+def expressions(draw, depth=0):
+    if depth > 3 or draw(st.booleans()):
+        return draw(st.one_of(names, literals))
+    kind = draw(st.integers(0, 4))
+    a = draw(expressions(depth + 1))
+    b = draw(expressions(depth + 1))
+    if kind == 0:
+        return f"{a} {draw(st.sampled_from(['==', '!=', '<', '>=', 'in', 'not in']))} {b}"
+    if kind == 1:
+        return f"{a} {draw(st.sampled_from(['and', 'or', '+', '-', '*', '/', '%', '**']))} {b}"
+    if kind == 2:
+        return f"{draw(funcs)}({a}, {b})" if draw(st.booleans()) else f"{draw(funcs)}({a})"
+    if kind == 3:
+        return f"not ({a})"
+    return f"({a} if {b} else {a})"
+
+
+def _scope(row=True):
+    types = {n: d.types() for n, d in PACK.datasets.items()}
+    cols = types["people"]
+    return Scope(cols if row else {}, {**types, "rows": cols}, {"threshold": 0.9, "districts": ["a"]}, PACK.contract.fields(), PACK.contract.deadlines(), "rows", row)
+
+
+@FAST
+@given(st.one_of(expressions(), st.text(max_size=60)))
+def test_any_expression_compiles_or_is_refused_clearly(text):
+    for row in (True, False):
+        try:
+            compile_expr(text, _scope(row), Location("r.yaml", 1, 1), "X", "bool" if row else None)
+        except ComplycheckError as e:
+            assert e.render("zh").startswith("r.yaml:")
+
+
+@settings(max_examples=60, deadline=4000, suppress_health_check=[HealthCheck.too_slow])
+@given(expressions(), st.lists(st.tuples(st.sampled_from(["是", "否", "", "√"]), st.sampled_from(["", "1", "x", "-3"]),
+                                         st.sampled_from(["2022-10-01", "", "2022年13月", "44865"])), max_size=5))
+def test_compiled_expressions_evaluate_to_a_status(expr, rows):
+    rules = "rules:\n  - id: F1\n    line_item: A\n    clauses: [X.1]\n    title: t\n    from: people\n    expect: " + yaml.safe_dump(expr, width=10**6).split("\n...")[0].strip() + "\n"
+    try:
+        pack_with(rules)
+    except ComplycheckError:
+        return
+    recs = [{"公民身份号码": f"15050219500101{i:03d}X", "是否合格": a, "次数": b, "日期": c} for i, (a, b, c) in enumerate(rows)]
+    _, r = run_rules(rules, people=recs)
+    assert r["F1"].status in ("pass", "fail", "not_applicable", "error")
+
+
+@FAST
+@given(st.binary(max_size=400))
+def test_any_bytes_as_a_csv(tmp_path_factory, data):
+    ev = tmp_path_factory.mktemp("csv")
+    (ev / "p.csv").write_bytes(data)
+    (ev / "manifest.yaml").write_text("datasets:\n  people: {file: p.csv}\n", "utf-8")
+    try:
+        load_evidence(ev, PACK.datasets)
+    except ComplycheckError as e:
+        assert "p.csv" in e.render("zh") or "manifest" in e.render("zh")
+
+
+cells = st.one_of(st.none(), st.text(max_size=12), st.integers(-10**16, 10**16), st.floats(allow_nan=True, allow_infinity=False, width=32),
+                  st.booleans(), st.dates(date(1900, 3, 1), date(2100, 1, 1)), st.datetimes(datetime(1900, 3, 1), datetime(2100, 1, 1)))
+
+
+@settings(max_examples=60, deadline=4000, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(st.lists(st.lists(cells, min_size=1, max_size=6), max_size=6), st.booleans())
+def test_any_cells_in_an_xlsx(tmp_path_factory, rows, with_header):
+    ev = tmp_path_factory.mktemp("xlsx")
+    wb = Workbook()
+    ws = wb.active
+    if with_header:
+        ws.append(["公民身份号码", "是否合格", "日期", "金额", "次数", "标签"])
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    for row in rows:  # control characters cannot be stored in a worksheet at all
+        ws.append([ILLEGAL_CHARACTERS_RE.sub("", c) if isinstance(c, str) else c for c in row])
+    buf = io.BytesIO()
+    wb.save(buf)
+    (ev / "p.xlsx").write_bytes(buf.getvalue())
+    (ev / "manifest.yaml").write_text("datasets:\n  people: {file: p.xlsx}\n", "utf-8")
+    try:
+        out = load_evidence(ev, PACK.datasets)
+        assert out.tables["people"].frame.height <= len(rows)
+    except ComplycheckError as e:
+        assert "p.xlsx" in e.render("zh")

@@ -1,0 +1,256 @@
+"""A hostile corpus, built at test time: every case gives exit 2 or a correct verdict, never a traceback,
+each in under 10 s and 256 MB, and nothing leaks or runs."""
+
+import io
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import time
+import zipfile
+from pathlib import Path
+
+import pytest
+import yaml
+from openpyxl import Workbook
+
+from conftest import CONTRACT, ROOT, make_id
+
+CLI = [sys.executable, "-m", "complycheck"]
+RULES = CONTRACT + """
+rules:
+  - {id: A1, line_item: A, clauses: [X.1], title: 都合格, from: people, expect: ok == True}
+  - {id: B1, line_item: B, clauses: [X.2], title: 有走访, from: visits}
+"""
+PID = make_id()
+
+
+def run(args: list[str], cwd: Path) -> tuple[int, str, float, int]:
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    t0 = time.monotonic()
+    res = subprocess.run(CLI + args, cwd=cwd, capture_output=True, text=True, timeout=60, env={**os.environ, "COMPLYCHECK_DEBUG": ""})
+    elapsed = time.monotonic() - t0
+    rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return res.returncode, res.stdout + res.stderr, elapsed, max(rss, before)
+
+
+def check(code: int, out: str, elapsed: float, rss_kb: int, allowed=(2,)) -> None:
+    assert "Traceback" not in out, out
+    assert code in allowed, (code, out[-500:])
+    assert elapsed < 10, elapsed
+    assert rss_kb < 256 * 1024, rss_kb
+
+
+# ----------------------------------------------------------------------------- rule files
+RULE_CASES = {
+    "billion_laughs": "a: &a [x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: [*b, *b, *b, *b, *b, *b, *b, *b, *b]\n",
+    "python_tag": "rules: !!python/object/apply:os.system ['touch pwned']\n",
+    "deep_nesting": "rules: " + "[" * 5000 + "]" * 5000 + "\n",
+    "huge_file": "# " + "x" * (3 * 1024 * 1024) + "\n",
+    "empty": "",
+    "list_top": "- a\n- b\n",
+    "scalar_top": "hello\n",
+    "duplicate_keys": "rules: []\nrules: []\n",
+    "fullwidth_colon": "rules：[]\n",
+    "ideographic_indent": "rules:\n\u3000- id: x\n",
+    "control_chars": "rules: []\nx: \"\x1b[31mred\"\n",
+    "nul_bytes": "rules: []\n\x00\n",
+    "yes_as_text": "rules:\n  - {id: Y1, line_item: yes, clauses: [X.1], title: t, from: people}\n",
+}
+EXPRESSIONS = [
+    "__import__('os').system('touch pwned')", "().__class__.__bases__[0].__subclasses__()", "(lambda: 1)()", "10 ** 10 ** 10",
+    "'a' * 10 ** 9 == name", "f'{ok:>999999999}' == name", "(" * 1000 + "ok" + ")" * 1000, "ok == True or " * 20000 + "ok",
+    "ok = True", "ok == True; __import__('os')", "[x for x in range(10**9)]", "ok and open('/etc/passwd')",
+    "True or __import__('os').system('touch pwned')", "getattr(ok, '__class__')", "name.__len__() > 1", "n / 0 > 1",
+    "ok == float('nan')", "date('2022-02-30') < day", "days(10 ** 15) > day",
+]
+
+
+@pytest.mark.parametrize("name", sorted(RULE_CASES))
+def test_hostile_rule_files(tmp_path, name):
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    (rules / "a.yaml").write_text(CONTRACT + "rules: []\n", "utf-8")
+    (rules / "b.yaml").write_bytes(RULE_CASES[name].encode("utf-8"))
+    code, out, t, rss = run(["evaluate", "--rules", str(rules), "--evidence", str(tmp_path)], tmp_path)
+    check(code, out, t, rss)
+    assert len(out.strip().splitlines()) >= 1 and "b.yaml" in out
+    assert not (tmp_path / "pwned").exists()
+
+
+def test_yaml_11_octal_stays_text(tmp_path):
+    from complycheck.rules import load_pack_texts
+
+    pack = load_pack_texts({"a.yaml": CONTRACT + "rules:\n  - {id: 010, line_item: A, clauses: [X.1], title: t, from: people}\n"})
+    assert [r.id for r in pack.rules] == ["010"]
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "gbk"])
+def test_rule_files_in_other_encodings(tmp_path, encoding):
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    (rules / "a.yaml").write_bytes((CONTRACT + "rules: []\n").encode(encoding))
+    code, out, t, rss = run(["validate", "--rules", str(rules)], tmp_path)
+    check(code, out, t, rss)
+    assert ("UTF-16" in out) if encoding == "utf-16" else ("GBK" in out and "a.yaml:" in out)
+
+
+def test_bom_is_accepted(tmp_path):
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    (rules / "a.yaml").write_bytes("\ufeff".encode() + RULES.encode())
+    code, out, t, rss = run(["validate", "--rules", str(rules)], tmp_path)
+    check(code, out, t, rss, allowed=(0,))
+
+
+@pytest.mark.parametrize("expr", EXPRESSIONS)
+def test_hostile_expressions(tmp_path, expr):
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    (rules / "a.yaml").write_text(CONTRACT + "rules:\n  - id: H1\n    line_item: A\n    clauses: [X.1]\n    title: t\n    from: people\n    expect: " + yaml.safe_dump(expr, width=10**9).split("\n...")[0].strip() + "\n", "utf-8")
+    ev = evidence_dir(tmp_path, "p.csv", f"公民身份号码,姓名,是否合格,次数,日期\n{PID},王芳,是,1,2022-10-01\n".encode())
+    code, out, t, rss = run(["evaluate", "--rules", str(rules), "--evidence", str(ev), "--as-of", "2022-12-15"], tmp_path)
+    check(code, out, t, rss, allowed=(1, 2))
+    if code == 1:  # evaluated: the result is a defined status, never a crash
+        assert "H1" in out
+    assert not (tmp_path / "pwned").exists() and PID not in out
+
+
+# ----------------------------------------------------------------------------- evidence
+def evidence_dir(tmp: Path, file: str, data: bytes | None, entry: dict | None = None) -> Path:
+    ev = tmp / "ev"
+    ev.mkdir(exist_ok=True)
+    if data is not None:
+        (ev / file).write_bytes(data)
+    (ev / "manifest.yaml").write_text(yaml.safe_dump({"datasets": {"people": {"file": file, **(entry or {})}}}, allow_unicode=True), "utf-8")
+    return ev
+
+
+def xlsx(build) -> bytes:
+    wb = Workbook()
+    build(wb)
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def _formula_and_hidden(wb):
+    ws = wb.active
+    ws.append(["公民身份号码", "是否合格", "次数"])
+    ws.append([PID, "是", "=1+1"])
+    hidden = wb.create_sheet("hidden", 0)
+    hidden.sheet_state = "hidden"
+    hidden.append(["nothing", "here"])
+
+
+def _date1904(wb):
+    wb.epoch = __import__("openpyxl").utils.datetime.CALENDAR_MAC_1904
+    ws = wb.active
+    ws.append(["公民身份号码", "日期", "是否合格"])
+    ws.append([PID, __import__("datetime").date(2022, 10, 31), "是"])
+
+
+def _sci_ids(wb):
+    ws = wb.active
+    ws.append(["公民身份号码", "是否合格"])
+    ws.append([150502195001010000.0, "是"])
+
+
+def zip_bomb() -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("xl/workbook.xml", "<workbook/>")
+        with z.open("xl/worksheets/sheet1.xml", "w") as part:
+            chunk = b"\0" * (1024 * 1024)
+            for _ in range(120):
+                part.write(chunk)
+    return buf.getvalue()
+
+
+def entity_xlsx() -> bytes:
+    good = xlsx(lambda wb: wb.active.append(["公民身份号码"]))
+    src = zipfile.ZipFile(io.BytesIO(good))
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        for info in src.infolist():
+            body = src.read(info.filename)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                rest = body.split(b"?>", 1)[1] if body.startswith(b"<?xml") else body
+                body = b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a SYSTEM "file:///etc/passwd">]>' + rest
+            z.writestr(info, body)
+    return buf.getvalue()
+
+
+EVIDENCE_CASES = {
+    "utf16_text": ("p.csv", f"公民身份号码\t是否合格\r\n{PID}\t是\r\n".encode("utf-16"), None, (1,)),
+    "gb18030_rare": ("p.csv", f"公民身份号码,姓名,是否合格\r\n{PID},𠀀䶮,是\r\n".encode("gb18030"), None, (1,)),
+    "ragged_rows": ("p.csv", f"公民身份号码,是否合格\r\n{PID},是,extra,more\r\n{make_id(seq=3)}\r\n".encode(), None, (1,)),
+    "duplicate_and_blank_headers": ("p.csv", f"公民身份号码,,是否合格,是否合格\r\n{PID},x,是,否\r\n".encode(), None, (1,)),
+    "empty_file": ("p.csv", b"", None, (2,)),
+    "header_only": ("p.csv", "公民身份号码,是否合格\r\n".encode(), None, (1,)),
+    "quoted_newlines": ("p.csv", f'公民身份号码,姓名,是否合格\r\n{PID},"王\n芳",是\r\n'.encode(), None, (1,)),
+    "unterminated_quote": ("p.csv", f'公民身份号码,姓名\r\n{PID},"王芳\r\n'.encode(), None, (2,)),
+    "formula_and_hidden_sheet": ("p.xlsx", xlsx(_formula_and_hidden), None, (1,)),
+    "date_1904": ("p.xlsx", xlsx(_date1904), {"date_system": 1904}, (1,)),
+    "excel_mangled_ids": ("p.xlsx", xlsx(_sci_ids), None, (1,)),
+    "corrupted_xlsx": ("p.xlsx", b"PK\x03\x04" + os.urandom(2000), None, (2,)),
+    "truncated_xlsx": ("p.xlsx", xlsx(_sci_ids)[:700], None, (2,)),
+    "zip_bomb": ("p.xlsx", zip_bomb, None, (2,)),
+    "xml_entities": ("p.xlsx", entity_xlsx, None, (2,)),
+    "path_traversal": ("../../etc/passwd", None, None, (2,)),
+    "absolute_path": ("/etc/passwd", None, None, (2,)),
+    "binary_garbage_csv": ("p.csv", os.urandom(5000), None, (1, 2)),
+    "control_sequences": ("p.csv", f"公民身份号码,姓名,是否合格,旗县市区\r\n{PID},王芳,否,\x1b[2J\x1b]0;pwn\x07\r\n".encode(), None, (1,)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(EVIDENCE_CASES))
+def test_hostile_evidence(tmp_path, name):
+    file, data, entry, allowed = EVIDENCE_CASES[name]
+    data = data() if callable(data) else data
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    (rules / "a.yaml").write_text(RULES, "utf-8")
+    ev = evidence_dir(tmp_path, file, data, entry)
+    code, out, t, rss = run(["evaluate", "--rules", str(rules), "--evidence", str(ev), "--as-of", "2022-12-15", "--format", "text"], tmp_path)
+    check(code, out, t, rss, allowed)
+    assert PID not in out and "\x1b" not in out and "root:x:" not in out
+
+
+def test_symlink_and_special_files_are_refused(tmp_path):
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    (rules / "a.yaml").write_text(RULES, "utf-8")
+    ev = evidence_dir(tmp_path, "p.csv", None)
+    (ev / "p.csv").symlink_to("/etc/passwd")
+    code, out, t, rss = run(["evaluate", "--rules", str(rules), "--evidence", str(ev)], tmp_path)
+    check(code, out, t, rss)
+    assert "root:x:" not in out and "链接" in out
+    (ev / "p.csv").unlink()
+    os.mkfifo(ev / "p.csv")
+    code, out, t, rss = run(["evaluate", "--rules", str(rules), "--evidence", str(ev)], tmp_path)
+    check(code, out, t, rss)
+    assert "不是普通文件" in out
+
+
+def test_large_csv_in_bounded_time_and_memory(tmp_path):
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    (rules / "a.yaml").write_text(RULES, "utf-8")
+    line = f"{PID},王芳,是,科尔沁区,2022-10-01,1,1,\r\n".encode()
+    data = "公民身份号码,姓名,是否合格,旗县市区,日期,金额,次数,标签\r\n".encode() + line * 200_000
+    ev = evidence_dir(tmp_path, "p.csv", data)
+    code, out, t, rss = run(["evaluate", "--rules", str(rules), "--evidence", str(ev), "--as-of", "2022-12-15"], tmp_path)
+    check(code, out, t, rss, allowed=(1,))
+    assert "200000/200000" in out
+
+
+def test_report_output_is_atomic_and_never_outside_the_path(tmp_path):
+    rules = tmp_path / "rules"
+    shutil.copytree(ROOT / "rules", rules)
+    before = set(os.listdir(tmp_path))
+    code, out, t, rss = run(["evaluate", "--rules", str(rules), "--evidence", str(ROOT / "evidence"), "--as-of", "2022-12-15",
+                             "--output", str(tmp_path / "r.json"), "--format", "json", "--report", "html=/nonexistent/x.html"], tmp_path)
+    check(code, out, t, rss)
+    assert set(os.listdir(tmp_path)) == before  # nothing half-written, no temp files left

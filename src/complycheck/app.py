@@ -47,10 +47,11 @@ def load_waivers(path: Path) -> list[Waiver]:
     return out
 
 
-def load_inputs(rules: Path, evidence: Path, waivers: Path | None = None) -> Inputs:
+def load_inputs(rules: Path, evidence: Path, waivers: Path | None = None, progress: Any = None) -> Inputs:
     """Load and validate the pack, the submission and the waivers."""
     pack = load_pack(rules)
-    ev = load_evidence(evidence, pack.datasets)
+    columns, id_columns = pack.columns_read()
+    ev = load_evidence(evidence, pack.datasets, progress=progress, columns=columns, id_columns=id_columns)
     ws = load_waivers(waivers) if waivers else []
     ids = {r.id for r in pack.rules}
     for w in ws:
@@ -68,8 +69,13 @@ def input_digests(inp: Inputs, waivers: Path | None) -> list[dict[str, Any]]:
     return out
 
 
-def run(rules: Path, evidence: Path, as_of: date, waivers: Path | None = None) -> Report:
+def run(rules: Path, evidence: Path, as_of: date, waivers: Path | None = None, progress: Any = None) -> Report:
     """Everything `complycheck evaluate` decides, as a Report."""
-    inp = load_inputs(rules, evidence, waivers)
-    tables = inp.evidence.tables
-    return evaluate(inp.pack, tables, as_of, inp.waivers, input_digests(inp, waivers), inp.evidence.problems)
+    from concurrent.futures import ThreadPoolExecutor
+
+    inp = load_inputs(rules, evidence, waivers, progress)
+    with ThreadPoolExecutor(max_workers=1) as pool:  # hashing releases the GIL: it overlaps with the evaluation
+        digests = pool.submit(input_digests, inp, waivers)
+        report = evaluate(inp.pack, inp.evidence.tables, as_of, inp.waivers, None, inp.evidence.problems)
+        report.inputs = digests.result()
+    return report

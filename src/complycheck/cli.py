@@ -72,6 +72,32 @@ def _clean(s: str) -> str:
     return "\n".join(clean(line) for line in s.split("\n"))
 
 
+class Progress:
+    """Loading progress on stderr, shown only on a terminal and only once loading has taken a couple of seconds."""
+
+    def __init__(self, lang: str, enabled: bool, after: float = 2.0):
+        import time
+
+        self.lang, self.enabled, self.after = lang, enabled, after
+        self.start = time.monotonic()
+        self.shown = False
+
+    def __call__(self, i: int, n: int, what: str) -> None:
+        import time
+
+        if not self.enabled or time.monotonic() - self.start < self.after:
+            return
+        word = "读取证据" if self.lang == "zh" else "reading evidence"
+        sys.stderr.write(f"\r\x1b[K{word} {i + 1}/{n}: {_clean(what)[:40]}")
+        sys.stderr.flush()
+        self.shown = True
+
+    def done(self) -> None:
+        if self.shown:
+            sys.stderr.write("\r\x1b[K")
+            sys.stderr.flush()
+
+
 def write_atomic(path: Path, text: str) -> None:
     """Write a whole file or nothing: a temp file beside it, then a rename."""
     path = path.absolute()
@@ -141,14 +167,20 @@ def main() -> None:
 @click.option("--report", "reports", multiple=True, metavar="FORMAT=FILE", help="另写一种格式，可重复 / also write FORMAT to FILE (repeatable)")
 @click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True, help="报告语言 / report language")
 @click.option("--waivers", default=None, help="豁免文件 / waiver file")
+@click.option("--quiet", "-q", is_flag=True, help="不显示进度 / no progress on stderr")
 @guarded
-def evaluate(rules_dir: str, evidence_dir: str, as_of: str | None, fmt: str, output: str | None, reports: tuple[str, ...], lang: str, waivers: str | None) -> int:
+def evaluate(rules_dir: str, evidence_dir: str, as_of: str | None, fmt: str, output: str | None, reports: tuple[str, ...], lang: str,
+             waivers: str | None, quiet: bool) -> int:
     """评估证据，给出每个品目的验收结论 / evaluate the evidence and give a verdict per line item."""
     from complycheck import app, render
 
     targets = _report_targets(fmt, output, reports)
     day = _parse_as_of(as_of)
-    report = app.run(Path(rules_dir), Path(evidence_dir), day, Path(waivers) if waivers else None)
+    progress = Progress(lang, enabled=not quiet and sys.stderr.isatty())
+    try:
+        report = app.run(Path(rules_dir), Path(evidence_dir), day, Path(waivers) if waivers else None, progress)
+    finally:
+        progress.done()
     rendered = [(render.get(name)(report, lang), path) for name, path in targets]
     _check_writable([p for _, p in rendered if p])
     for text, path in rendered:

@@ -253,7 +253,9 @@ def render_pack(pack: "RulePack") -> str:  # noqa: F821
                 "| 条款 clause | 规则 rule | 标准 standard | 证据 evidence (columns) | 参数 parameters (default) |", "|---|---|---|---|---|"]
         for r in rules:
             src = r.views[r.source][0] if r.source in r.views else r.source
-            cols = sorted({col for comp in _compiled(r) for col in comp.columns} | ({r.distinct} if r.distinct else set()) | ({r.period.column} if r.period else set()))
+            own = [c for c in (r.where, r.expect, r.group_by) if c is not None]
+            cols = sorted({col for comp in own for col in comp.columns} | {col for comp in _compiled(r) for v, col in comp.refs if v == "rows"}
+                          | ({r.distinct} if r.distinct else set()) | ({r.period.column} if r.period else set()))
             hdr = pack.datasets[src].columns if src in pack.datasets else {}
             ev = f"`{src}`: " + "、".join(f"{hdr[k].header}（{k}）" if k in hdr else k for k in cols)
             others = sorted(r.reads - {src})

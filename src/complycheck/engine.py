@@ -31,6 +31,8 @@ class Waiver:
 class _Ctx:
     """Frames for one rule's evaluation: datasets, the rule's views and its population (`rows`)."""
 
+    id_birth_cached = True  # tables from the loaders carry the birth-date column of every ID column
+
     def __init__(self, tables: dict[str, Table], as_of: date, rule: Rule, personal: dict[str, dict[str, str]]):
         self.tables = tables
         self.personal = personal
@@ -255,17 +257,18 @@ def _share(rule: Rule, ctx: _Ctx, pop: Any, res: Result) -> None:
         _empty(rule, "记录", "rows")
     flags = pop.select(_as_expr(rule.expect.build(ctx)).alias("__ok"))["__ok"]
     frame = pop.with_columns(flags.alias("__ok"))
-    if rule.distinct:
-        key = rule.distinct
+    key = rule.distinct
+    keys = frame.get_column(key) if key else None
+    if keys is not None and keys.n_unique() + max(keys.null_count() - 1, 0) != frame.height:
+        # the same entity on several rows counts once: it meets the rule when any of its rows does
         keyed = frame.filter(pl.col(key).is_not_null())
         ent = keyed.group_by(key).agg(pl.col("__ok").fill_null(False).any().alias("__any"))
-        nokey = frame.filter(pl.col(key).is_null()).height
-        den = ent.height + nokey
-        num = int(ent["__any"].sum()) + int(frame.filter(pl.col(key).is_null())["__ok"].fill_null(False).sum())
+        loose = frame.filter(pl.col(key).is_null())
+        den = ent.height + loose.height
+        num = int(ent["__any"].sum()) + int(loose["__ok"].fill_null(False).sum())
         bad_keys = ent.filter(~pl.col("__any"))[key]
         failing = frame.filter((pl.col(key).is_in(bad_keys.implode()) | pl.col(key).is_null()) & ~pl.col("__ok").fill_null(False))
-        if rule.distinct and frame.height != keyed.select(pl.col(key).n_unique()).item() + nokey:
-            res.details["duplicate_rows_counted_once"] = frame.height - den
+        res.details["duplicate_rows_counted_once"] = frame.height - den
     else:
         den = frame.height
         num = int(flags.fill_null(False).sum())

@@ -78,6 +78,8 @@ class Compiled:
     node: Node
     names: set[str] = field(default_factory=set)  # datasets/views it reads
     columns: set[str] = field(default_factory=set)  # row columns it reads
+    refs: set[tuple[str, str]] = field(default_factory=set)  # (dataset, view or "rows", column) it reads by name
+    id_columns: set[str] = field(default_factory=set)  # row columns passed to valid_id/age/birth_date/sex
 
     @property
     def type(self) -> str:
@@ -142,6 +144,8 @@ class _Compiler:
         self.what_en = what_en or what
         self.names: set[str] = set()
         self.columns: set[str] = set()
+        self.refs: set[tuple[str, str]] = set()
+        self.id_columns: set[str] = set()
 
     # --------------------------------------------------------------- errors
     def err(self, node: ast.AST | None, zh: str, en: str) -> ExpressionError:
@@ -211,7 +215,7 @@ class _Compiler:
             return Node(t, lambda ctx, c=name: pl.col(c), False, col=name)
         if not s.row and s.population and name in s.datasets.get(s.population, {}):
             t = s.datasets[s.population][name]
-            self.columns.add(name)
+            self.refs.add((s.population, name))
             return Node("colref", lambda ctx: None, True, view=s.population, col=name, elem=t)
         if name in s.datasets:
             self.names.add(name)
@@ -249,6 +253,7 @@ class _Compiler:
                 hz, he = self.suggest(attr, list(cols))
                 raise self.err(n, f"数据集“{base}”没有列“{attr}”{hz}", f"dataset '{base}' has no column '{attr}'{he}")
             self.names.add(base)
+            self.refs.add((base, attr))
             return Node("colref", lambda ctx: None, True, view=base, col=attr, elem=cols[attr])
         hz, he = self.suggest(base, list(s.datasets) + ["params", "contract"])
         raise self.err(n, f"未知名称“{base}”{hz}", f"unknown name '{base}'{he}")
@@ -417,12 +422,11 @@ class _Compiler:
             view, col = b.view, b.col
 
             def bs(ctx):
-                s = ctx.frame(view).get_column(col).drop_nulls().unique()
-                return s
+                return ctx.frame(view).get_column(col)  # is_in hashes it once; a unique() first only costs time
             if a.const:
                 def bcv(ctx):
                     v = a.build(ctx)
-                    r = None if v is None else v in set(bs(ctx).to_list())
+                    r = None if v is None else v in set(bs(ctx).drop_nulls().to_list())
                     return None if r is None else (r != negate)
                 return Node("bool", bcv, True)
 
@@ -577,12 +581,14 @@ class _Compiler:
         if all(a.const for a in args):
             assert f.py is not None
             return Node(ret, lambda ctx: f.py(*[a.build(ctx) for a in args]), True)
+        if f.name in ("valid_id", "age", "birth_date", "sex") and args[0].col is not None:
+            self.id_columns.add(args[0].col)
         special = _COLUMNAR_SPECIAL.get(f.name)
 
         def br(ctx):
             vals = [a.build(ctx) for a in args]
             if special is not None:
-                return special(args, vals)
+                return special(args, vals, ctx) if getattr(special, "wants_ctx", False) else special(args, vals)
             ex = [lift(v) if not isinstance(v, (list, dict)) else v for v in vals]
             return f.pl(*ex)
         return Node(ret, br, False)
@@ -600,12 +606,6 @@ def _check_regex(c: _Compiler, src: ast.AST, rx: Any) -> None:
 
 
 # ------------------------------------------------------------------------------- columnar forms
-def _pl_valid_id(x: Any) -> Any:
-    import polars as pl
-
-    return pl.when(x.is_null()).then(None).otherwise(_pl_valid_id_raw(x))
-
-
 def _pl_valid_id_raw(x: Any) -> Any:
     import polars as pl
 
@@ -620,25 +620,55 @@ def _pl_valid_id_raw(x: Any) -> Any:
 
 
 def _pl_birth(x: Any) -> Any:
+    return pl_birth_date(x)
+
+
+def birth_column(name: str) -> str:
+    """The hidden column where loaders keep the birth date of each valid ID number of column `name`."""
+    return f"__birth__{name}"
+
+
+def with_birth_columns(frame: Any, names: list[str]) -> Any:
+    """Add the birth-date column of each ID column (see birth_column), in two vectorised steps: the first 17
+    digits as one integer, then the GB 11643 check from integer arithmetic (3x faster than 17 text slices)."""
     import polars as pl
 
-    return pl.when(_pl_valid_id(x)).then(x.str.slice(6, 8).str.to_date("%Y%m%d", strict=False)).otherwise(None)
+    tmp = [f"__n17__{n}" for n in names]
+    frame = frame.with_columns([pl.col(n).str.slice(0, 17).str.to_integer(strict=False).alias(t) for n, t in zip(names, tmp)])
+    exprs = []
+    for n, t in zip(names, tmp):
+        x = pl.col(n)
+        total = None
+        for i, w in enumerate(V.ID_WEIGHTS):
+            term = ((pl.col(t) // (10 ** (16 - i))) % 10) * w
+            total = term if total is None else total + term
+        check = (total % 11).replace_strict(list(range(11)), list(V.ID_CHECK), return_dtype=pl.String, default=None)
+        born = x.str.slice(6, 8).str.to_date("%Y%m%d", strict=False)
+        ok = x.str.contains(r"^\d{17}[0-9X]$") & (check == x.str.slice(17, 1)) & (born.dt.year() >= 1880)
+        exprs.append(pl.when(ok).then(born).otherwise(None).alias(birth_column(n)))
+    return frame.with_columns(exprs).drop(tmp)
 
 
-def _pl_age(x: Any, at: Any) -> Any:
+def pl_birth_date(x: Any) -> Any:
+    """Birth date of a valid ID number (null when blank or invalid), columnar."""
     import polars as pl
 
-    b = _pl_birth(x)
+    return pl.when(_pl_valid_id_raw(x)).then(x.str.slice(6, 8).str.to_date("%Y%m%d", strict=False)).otherwise(None)
+
+
+def _pl_age_from_birth(b: Any, at: Any) -> Any:
+    import polars as pl
+
     at = lift(at)
     before = (at.dt.month().cast(pl.Int32) * 100 + at.dt.day().cast(pl.Int32)) < (b.dt.month().cast(pl.Int32) * 100 + b.dt.day().cast(pl.Int32))
     return (at.dt.year().cast(pl.Int64) - b.dt.year().cast(pl.Int64) - before.cast(pl.Int64))
 
 
-def _pl_sex(x: Any) -> Any:
+def _pl_sex_from_birth(x: Any, b: Any) -> Any:
     import polars as pl
 
     odd = (x.str.slice(16, 1).cast(pl.Int64, strict=False) % 2) == 1
-    return pl.when(_pl_valid_id(x)).then(pl.when(odd).then(pl.lit("男")).otherwise(pl.lit("女"))).otherwise(None)
+    return pl.when(b.is_not_null()).then(pl.when(odd).then(pl.lit("男")).otherwise(pl.lit("女"))).otherwise(None)
 
 
 def _special(fn: Callable[..., Any]) -> Callable[[list[Node], list[Any]], Any]:
@@ -667,11 +697,37 @@ def _pl_days(nodes: list[Node], vals: list[Any]) -> Any:
     return pl.duration(days=lift(vals[0]))
 
 
-_COLUMNAR_SPECIAL: dict[str, Callable[[list[Node], list[Any]], Any]] = {
-    "valid_id": _special(_pl_valid_id),
-    "birth_date": _special(_pl_birth),
-    "age": _special(_pl_age),
-    "sex": _special(_pl_sex),
+def _birth_of(node: Node, value: Any, ctx: Any) -> Any:
+    """The birth-date column for an ID argument: the loader's cached one for a plain column, else computed."""
+    import polars as pl
+
+    if node.col is not None and getattr(ctx, "id_birth_cached", False):
+        return pl.col(birth_column(node.col))
+    return pl_birth_date(lift(value))
+
+
+def _id_fn(kind: str) -> Callable[..., Any]:
+    def build(nodes: list[Node], vals: list[Any], ctx: Any = None) -> Any:
+        import polars as pl
+
+        x = lift(vals[0])
+        b = _birth_of(nodes[0], vals[0], ctx)
+        if kind == "valid_id":
+            return pl.when(x.is_null()).then(None).otherwise(b.is_not_null())
+        if kind == "birth_date":
+            return b
+        if kind == "age":
+            return _pl_age_from_birth(b, vals[1])
+        return _pl_sex_from_birth(x, b)
+    build.wants_ctx = True  # type: ignore[attr-defined]
+    return build
+
+
+_COLUMNAR_SPECIAL: dict[str, Callable[..., Any]] = {
+    "valid_id": _id_fn("valid_id"),
+    "birth_date": _id_fn("birth_date"),
+    "age": _id_fn("age"),
+    "sex": _id_fn("sex"),
     "length": _pl_length,
     "date": _pl_date_const,
     "days": _pl_days,
@@ -783,7 +839,7 @@ def compile_expr(text: Any, scope: Scope, loc: Location, what: str, want: str | 
     if want == "const" and not node.const:
         raise ExpressionError(f"{what}：这里需要不随行变化的值（参数、合同字段或聚合）", loc,
                               f"{we}: a value that does not depend on the row is needed (parameter, contract field or aggregate)")
-    return Compiled(str(text), node, c.names, c.columns)
+    return Compiled(str(text), node, c.names, c.columns, c.refs, c.id_columns)
 
 
 def to_fraction(v: Any) -> Fraction:

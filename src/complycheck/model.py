@@ -183,6 +183,35 @@ class RulePack:
     clauses: dict[str, Clause]
     files: list[str] = field(default_factory=list)
 
+    def columns_read(self) -> tuple[dict[str, set[str]], dict[str, set[str]]]:
+        """(dataset -> columns the rules read, dataset -> ID columns whose birth dates they read)."""
+        cols: dict[str, set[str]] = {}
+        ids: dict[str, set[str]] = {}
+        for r in self.rules:
+            src = r.views[r.source][0] if r.source in r.views else r.source
+
+            def ds_of(name: str) -> str:
+                return src if name == "rows" else (r.views[name][0] if name in r.views else name)
+
+            def add(ds: str, c: Compiled | None) -> None:
+                if c is None:
+                    return
+                cols.setdefault(ds, set()).update(c.columns)
+                ids.setdefault(ds, set()).update(c.id_columns)
+                for view, col in c.refs:
+                    cols.setdefault(ds_of(view), set()).add(col)
+            for c in (r.where, r.expect, r.group_by, r.measure, r.groups, r.min, r.max, r.equals, r.warn_min, r.due, r.pending_if):
+                add(src, c)
+            if r.period:
+                for c in (r.period.start, r.period.end, r.period.min_overlap_days):
+                    add(src, c)
+                cols.setdefault(src, set()).add(r.period.column)
+            if r.distinct:
+                cols.setdefault(src, set()).add(r.distinct)
+            for ds, where in r.views.values():
+                add(ds, where)
+        return cols, ids
+
 
 # --------------------------------------------------------------------------- evidence
 @dataclass

@@ -45,7 +45,8 @@ def safe_path(root: Path, rel: str, display_root: str, where: Location) -> Path:
     return resolved
 
 
-def load_evidence(root: Path, datasets: dict[str, Dataset], only: set[str] | None = None) -> Evidence:
+def load_evidence(root: Path, datasets: dict[str, Dataset], only: set[str] | None = None, progress: Any = None,
+                  columns: dict[str, set[str]] | None = None, id_columns: dict[str, set[str]] | None = None) -> Evidence:
     """Read every dataset the manifest names; all input errors are raised together."""
     if not root.exists():
         raise EvidenceError("证据目录不存在", Location(str(root)), "evidence folder does not exist")
@@ -65,7 +66,10 @@ def load_evidence(root: Path, datasets: dict[str, Dataset], only: set[str] | Non
     errors: list[ComplycheckError] = []
     tables: dict[str, Table] = {}
     files: list[str] = [str(mpath)]
-    for name, entry in doc.data["datasets"].items():
+    entries = list(doc.data["datasets"].items())
+    for k, (name, entry) in enumerate(entries):
+        if progress is not None:
+            progress(k, len(entries), datasets[name].title if name in datasets else name)
         where = doc.where(("datasets", name))
         if name not in datasets:
             errors.append(EvidenceError(f"清单中的数据集“{name}”未在规则包中声明", where, f"dataset '{name}' is not declared by the rule pack"))
@@ -73,7 +77,8 @@ def load_evidence(root: Path, datasets: dict[str, Dataset], only: set[str] | Non
         if only is not None and name not in only:
             continue
         try:
-            tables[name] = _load_one(root, name, entry, datasets[name], doc.where(("datasets", name, "file")), display_root)
+            tables[name] = _load_one(root, name, entry, datasets[name], doc.where(("datasets", name, "file")), display_root,
+                                     None if columns is None else columns.get(name, set()), None if id_columns is None else id_columns.get(name, set()))
             if str(root / entry["file"]) not in files:
                 files.append(str(root / entry["file"]))
         except ComplycheckError as e:
@@ -84,7 +89,8 @@ def load_evidence(root: Path, datasets: dict[str, Dataset], only: set[str] | Non
     return Evidence(str(root), tables, files, all_problems)
 
 
-def _load_one(root: Path, name: str, entry: dict[str, Any], ds: Dataset, where: Location, display_root: str) -> Table:
+def _load_one(root: Path, name: str, entry: dict[str, Any], ds: Dataset, where: Location, display_root: str,
+              columns: set[str] | None = None, id_columns: set[str] | None = None) -> Table:
     path = safe_path(root, entry["file"], display_root, where)
     display = str(root / entry["file"])
     kind = readers.READERS.get(path.suffix.lower())
@@ -100,7 +106,7 @@ def _load_one(root: Path, name: str, entry: dict[str, Any], ds: Dataset, where: 
         sheet = readers.read_json(path, display)
     else:
         sheet = readers.read_yaml(path, display)
-    return build_table(sheet, ds, display, entry)
+    return build_table(sheet, ds, display, entry, columns, id_columns)
 
 
 def table_from_records(ds: Dataset, records: list[dict[str, Any]], file: str = "<inline>") -> Table:

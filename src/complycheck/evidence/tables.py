@@ -13,7 +13,7 @@ from complycheck import values as V
 from complycheck.errors import EvidenceError, Location
 from complycheck.masking import mask_value
 from complycheck.model import Column, Dataset, Problem, Table
-from complycheck.evidence.readers import RawSheet
+from complycheck.evidence.readers import FastReadFailed, RawSheet
 
 HEADER_SCAN_ROWS = 12
 MAX_PROBLEMS_PER_COLUMN = 20
@@ -24,7 +24,7 @@ def norm_header(h: Any) -> str:
     """Header text compared loosely: NFKC, no spaces, no line breaks."""
     if h is None:
         return ""
-    s = unicodedata.normalize("NFKC", str(h))
+    s = unicodedata.normalize("NFKC", str(h)).replace("\ufeff", "")
     return re.sub(r"\s+", "", s)
 
 
@@ -56,25 +56,28 @@ def _flatten_headers(sheet: RawSheet, r: int, two: bool) -> list[str]:
     return out
 
 
-def _candidates(ds: Dataset, overrides: dict[str, str]) -> dict[str, list[str]]:
+def _candidates(ds: Dataset, overrides: dict[str, str]) -> dict[str, tuple[list[str], set[str]]]:
+    """Pack column -> (accepted headers, the same without parentheses), normalised once."""
     out = {}
     for c in ds.columns.values():
         names = [overrides[c.name]] if c.name in overrides else [c.header, *c.aliases, c.name]
-        out[c.name] = [norm_header(n) for n in names]
+        norm = [norm_header(n) for n in names]
+        out[c.name] = (norm, {_loose(n) for n in norm})
     return out
 
 
-def _match(headers: list[str], cands: dict[str, list[str]]) -> dict[str, int]:
+def _match(headers: list[str], cands: dict[str, tuple[list[str], set[str]]]) -> dict[str, int]:
     found: dict[str, int] = {}
     used: set[int] = set()
+    loose = [_loose(h) for h in headers]
     for strict in (True, False):
-        for col, names in cands.items():
+        for col, (names, loose_names) in cands.items():
             if col in found:
                 continue
             for i, h in enumerate(headers):
                 if i in used or not h:
                     continue
-                if (h in names) if strict else (_loose(h) in {_loose(n) for n in names} or h.split("/")[-1] in names):
+                if (h in names) if strict else (loose[i] in loose_names or h.split("/")[-1] in names):
                     found[col] = i
                     used.add(i)
                     break
@@ -84,15 +87,17 @@ def _match(headers: list[str], cands: dict[str, list[str]]) -> dict[str, int]:
 def locate_header(sheet: RawSheet, ds: Dataset, overrides: dict[str, str], header_row: int | None, header_rows: int | None, display: str) -> tuple[int, int, dict[str, int], list[str]]:
     """(first data row index, header row count, pack column -> cell index, headers)."""
     cands = _candidates(ds, overrides)
-    if not sheet.rows:
+    head = sheet.head_rows()
+    if not head:
         raise EvidenceError("文件是空的（没有表头）", Location(display, sheet=sheet.sheet), "the file is empty (no header)")
-    rows_to_try = [header_row - 1] if header_row else range(min(HEADER_SCAN_ROWS, len(sheet.rows)))
+    probe = RawSheet(head, sheet.sheet, merged=sheet.merged)
+    rows_to_try = [header_row - 1] if header_row else range(min(HEADER_SCAN_ROWS, len(head)))
     best: tuple[int, int, int, dict[str, int], list[str]] | None = None
     for r in rows_to_try:
-        if r >= len(sheet.rows):
+        if r >= len(head):
             continue
         for two in ((header_rows == 2,) if header_rows else (False, True)):
-            hdrs = _flatten_headers(sheet, r, two)
+            hdrs = _flatten_headers(probe, r, two)
             m = _match(hdrs, cands)
             score = len(m)
             if best is None or score > best[0]:
@@ -105,28 +110,8 @@ def locate_header(sheet: RawSheet, ds: Dataset, overrides: dict[str, str], heade
     return r + n, n, m, hdrs
 
 
+
 # --------------------------------------------------------------------------- typing cells
-def _cell_text(v: Any) -> str | None:
-    if v is None:
-        return None
-    if isinstance(v, bool):
-        return "是" if v else "否"
-    if isinstance(v, datetime):
-        return v.date().isoformat()
-    if isinstance(v, date):
-        return v.isoformat()
-    if isinstance(v, float):
-        if v != v:
-            return None
-        if v.is_integer() and abs(v) < 1e15:
-            return str(int(v))
-        if abs(v) >= 1e15:
-            return f"{v:.5E}".replace("E+", "E+")
-        return repr(v)
-    s = str(v)
-    return s
-
-
 def _parser(col: Column, date1904: bool) -> Callable[[str], Any]:
     t = col.type
     if t == "string":
@@ -162,11 +147,15 @@ def _dtype(col: Column, values: list[Any]) -> Any:
             "id_number": pl.String, "list": pl.List(pl.String)}[t]
 
 
-def build_table(sheet: RawSheet, ds: Dataset, file: str, manifest_entry: dict[str, Any]) -> Table:
-    """Type a raw sheet against a dataset declaration; unreadable cells become problems."""
+def build_table(sheet: RawSheet, ds: Dataset, file: str, manifest_entry: dict[str, Any],
+                columns: set[str] | None = None, id_columns: set[str] | None = None) -> Table:
+    """Type a raw sheet against a dataset declaration; unreadable cells become problems. Works column-wise.
+
+    `columns`, when given, limits typing to the columns the rules read (validate types them all);
+    `id_columns` limits the cached birth dates likewise."""
     import polars as pl
 
-    if sheet.records and not sheet.rows:
+    if sheet.records and not sheet.rows and sheet.frame is None:
         sheet = RawSheet([[c.name for c in ds.columns.values()]], sheet.sheet, sheet.encoding, records=True)
     overrides = manifest_entry.get("columns") or {}
     unknown = [k for k in overrides if k not in ds.columns]
@@ -185,74 +174,122 @@ def build_table(sheet: RawSheet, ds: Dataset, file: str, manifest_entry: dict[st
     dup = {h for h in headers if h and headers.count(h) > 1}
     for h in sorted(dup):
         problems.append(Problem(file, sheet.sheet, start - nhdr + 1, h, f"表头“{h}”重复，使用第一个", f"duplicate header '{h}'; the first is used", "warning"))
-    data_rows: list[list[Any]] = []
-    row_numbers: list[int] = []
+    wanted = sorted({i for name, i in colmap.items() if columns is None or name in columns} | {0, 1} | ({*range(len(headers))} if columns is None else set()))
+    try:
+        raw = sheet.string_frame(wanted)
+    except FastReadFailed:  # the large-file reader gave up: the exact one reads (and names) everything
+        exact = sheet.frame.exact()
+        return build_table(exact, ds, file, manifest_entry, columns, id_columns)
+    raw = raw.with_row_index("__idx").slice(start)
+    cells = [c for c in raw.columns if c != "__idx"]
+    used = {f"c{i}" for name, i in colmap.items() if columns is None or name in columns} & set(cells)
+    stripped = raw.with_columns([pl.col(c).str.strip_chars() for c in sorted(used)])
+    # a row is blank when no cell holds anything (cells no rule reads are not stripped: a cheap length test)
+    nonblank = pl.any_horizontal([pl.col(c).str.len_bytes() > 0 for c in cells]).fill_null(False) if cells else pl.lit(False)
+    stripped = stripped.filter(nonblank)
+    stripped = _drop_summary_rows(stripped, cells, colmap, file, sheet.sheet, problems)
     width = len(headers)
-    for i in range(start, len(sheet.rows)):
-        row = sheet.rows[i]
-        if all(v is None or (isinstance(v, str) and not v.strip()) for v in row):
-            continue
-        first_at = next((j for j, v in enumerate(row) if v is not None and str(v).strip()), 0)
-        first = row[first_at]
-        if isinstance(first, str) and SUMMARY_ROW.match(first.strip()) and (first_at <= 1 or _mostly_empty(row, colmap)):
-            problems.append(Problem(file, sheet.sheet, i + 1, None, f"合计/备注行已跳过：“{first.strip()[:20]}”", f"total/note row skipped: '{first.strip()[:20]}'", "warning"))
-            continue
-        if len(row) > width and any(v is not None and str(v).strip() for v in row[width:]):
-            problems.append(Problem(file, sheet.sheet, i + 1, None, f"本行有 {len(row) - width} 个超出表头的单元格，已忽略", f"{len(row) - width} cells beyond the header were ignored", "warning"))
-        data_rows.append(row)
-        row_numbers.append(i + 1)
-    columns: dict[str, Any] = {"__row": pl.Series("__row", row_numbers, dtype=pl.Int64)}
+    extra = [c for c in cells if int(c[1:]) >= width]
+    if extra:
+        beyond = stripped.filter(pl.any_horizontal([pl.col(c).is_not_null() for c in extra]))
+        for idx in beyond["__idx"].head(20).to_list():
+            problems.append(Problem(file, sheet.sheet, idx + 1, None, "本行有超出表头的单元格，已忽略", "cells beyond the header were ignored", "warning"))
+    rows = stripped["__idx"] + 1
+    out: list[Any] = [rows.alias("__row").cast(pl.Int64)]
     for c in ds.columns.values():
+        if columns is not None and c.name not in columns:
+            continue
         idx = colmap.get(c.name)
-        raw = [(_cell_text(r[idx]) if idx is not None and idx < len(r) else None) for r in data_rows]
-        raw = [None if s is None or not s.strip() else s for s in raw]
-        columns[c.name] = _convert(raw, c, sheet.date1904, row_numbers, file, sheet.sheet, problems)
-    frame = pl.DataFrame(columns)
+        series = stripped[f"c{idx}"].replace("", None) if idx is not None and f"c{idx}" in stripped.columns else pl.Series(c.name, [None] * stripped.height, dtype=pl.String)
+        out.append(_convert(series, c, sheet.date1904, rows, file, sheet.sheet, problems).alias(c.name))
+    del stripped, raw
+    frame = pl.DataFrame(out)
+    id_cols = [c.name for c in ds.columns.values() if c.type == "id_number" and c.name in frame.columns and (id_columns is None or c.name in id_columns)]
+    if id_cols:  # birth date of every valid ID number, computed once: valid_id(), age() and sex() read it
+        from complycheck.expr import with_birth_columns
+
+        frame = with_birth_columns(frame, id_cols)
     hdr_map = {c: headers[i] for c, i in colmap.items()}
     return Table(ds.name, file, sheet.sheet, frame, hdr_map, problems)
 
 
-def _mostly_empty(row: list[Any], colmap: dict[str, int]) -> bool:
-    filled = sum(1 for i in colmap.values() if i < len(row) and row[i] is not None and str(row[i]).strip())
-    return filled <= max(1, len(colmap) // 3)
-
-
-def _convert(raw: list[str | None], col: Column, date1904: bool, rows: list[int], file: str, sheet: str | None, problems: list[Problem]) -> Any:
+def _drop_summary_rows(df: Any, cells: list[str], colmap: dict[str, int], file: str, sheet: str | None, problems: list[Problem]) -> Any:
+    """合计/总计/备注 rows: skipped and reported when they start in the first two columns."""
     import polars as pl
 
+    if not cells:
+        return df
+    first = pl.coalesce([pl.col(c) for c in cells[:2]])
+    pattern = SUMMARY_ROW.pattern
+    flag = first.str.contains(pattern).fill_null(False)
+    hits = df.filter(flag)
+    for idx, text in zip(hits["__idx"].head(20).to_list(), hits.select(first.alias("f"))["f"].head(20).to_list()):
+        problems.append(Problem(file, sheet, idx + 1, None, f"合计/备注行已跳过：“{str(text)[:20]}”", f"total/note row skipped: '{str(text)[:20]}'", "warning"))
+    return df.filter(~flag) if hits.height else df
+
+
+_ID_SHAPE = r"^[0-9]{17}[0-9X]$"
+
+
+def _convert(s: Any, col: Column, date1904: bool, rows: Any, file: str, sheet: str | None, problems: list[Problem]) -> Any:
+    """One text column to its declared type, vectorised: each distinct value is parsed once."""
+    import polars as pl
+
+    if col.type == "string":
+        odd = s.filter(s.str.contains(r"[^\x00-\x7F]").fill_null(False)).unique()  # ASCII needs no normalising
+        hyphens = set(odd.filter(odd.str.contains("[－—–‐‑‒―]")).to_list())
+        mapping = {v: V.normalize_text(v) for v in odd.to_list() if v in hyphens or not unicodedata.is_normalized("NFKC", v)}
+        mapping = {k: (v or None) for k, v in mapping.items() if v != k}
+        out = s.replace(mapping) if mapping else s
+        _check_values(out, col, rows, file, sheet, problems)
+        return out
+    if col.type == "id_number":
+        up = s.str.to_uppercase()
+        odd = up.filter(~up.str.contains(_ID_SHAPE).fill_null(True)).drop_nulls().unique().to_list()
+        mapping = {v: V.normalize_id(v) for v in odd}
+        out = up.replace({k: v for k, v in mapping.items() if v != k}) if mapping else up
+        bad = [v for v in set(mapping.values()) if "科学计数法" in (V.id_problem(v) or "")]
+        if bad:
+            hit = pl.DataFrame({"v": out, "r": rows}).filter(pl.col("v").is_in(bad))
+            for v, r in hit.head(MAX_PROBLEMS_PER_COLUMN).iter_rows():
+                problems.append(Problem(file, sheet, r, col.header, f"{mask_value(v, 'id_number')}：身份证号被 Excel 存成科学计数法，已损坏，无法恢复",
+                                        f"{mask_value(v, 'id_number')}: ID number stored by Excel in scientific notation; corrupted, cannot be recovered"))
+        return out
     parse = _parser(col, date1904)
     cache: dict[str, Any] = {}
-    bad: dict[str, str] = {}
-    for s in set(x for x in raw if x is not None):
+    bad_reasons: dict[str, str] = {}
+    for v in s.drop_nulls().unique().to_list():
         try:
-            cache[s] = parse(s)
+            cache[v] = parse(v)
         except (ValueError, ArithmeticError) as e:
-            bad[s] = str(e)
-    values = [cache.get(s) if s is not None else None for s in raw]
-    if col.type == "string":
-        values = [v if v else None for v in values]
-    if col.type == "id_number":
-        for i, v in enumerate(values):
-            if v is not None and V.id_problem(v) and "科学计数法" in (V.id_problem(v) or ""):
-                if len([p for p in problems if p.column == col.header]) < MAX_PROBLEMS_PER_COLUMN:
-                    problems.append(Problem(file, sheet, rows[i], col.header, f"{mask_value(v, 'id_number')}：身份证号被 Excel 存成科学计数法，已损坏，无法恢复",
-                                            f"{mask_value(v, 'id_number')}: ID number stored by Excel in scientific notation; corrupted, cannot be recovered"))
-    if bad:
-        count = 0
-        for i, s in enumerate(raw):
-            if s is not None and s in bad:
-                count += 1
-                if count <= MAX_PROBLEMS_PER_COLUMN:
-                    shown = mask_value(s, col.personal) if col.personal else mask_value(s, None)
-                    problems.append(Problem(file, sheet, rows[i], col.header, f"无法读取“{shown[:40]}”：{bad[s]}，按空白（未知）处理",
-                                            f"cannot read '{shown[:40]}' as {col.type}; treated as blank (unknown)"))
-        if count > MAX_PROBLEMS_PER_COLUMN:
-            problems.append(Problem(file, sheet, None, col.header, f"该列另有 {count - MAX_PROBLEMS_PER_COLUMN} 个单元格无法读取", f"{count - MAX_PROBLEMS_PER_COLUMN} more unreadable cells in this column"))
-    if col.values:
-        allowed = set(col.values)
-        seen_bad = sorted({v for v in values if isinstance(v, str) and v not in allowed})
-        for v in seen_bad[:MAX_PROBLEMS_PER_COLUMN]:
-            first = next(i for i, x in enumerate(values) if x == v)
-            problems.append(Problem(file, sheet, rows[first], col.header, f"“{mask_value(v, col.personal) if col.personal else v}”不在可选值（{'、'.join(col.values)}）中",
-                                    f"'{v}' is not one of the allowed values ({', '.join(col.values)})"))
-    return pl.Series(col.name, values, dtype=_dtype(col, values), strict=False)
+            bad_reasons[v] = str(e)
+    dtype = _dtype(col, list(cache.values()))
+    if col.type == "list":
+        keys = list(cache)
+        out = pl.DataFrame({"k": s}).join(pl.DataFrame({"k": pl.Series(keys, dtype=pl.String), "v": pl.Series([cache[k] for k in keys], dtype=dtype)}),
+                                         on="k", how="left", maintain_order="left")["v"]
+    else:
+        out = s.replace_strict(pl.Series(list(cache), dtype=pl.String), pl.Series(list(cache.values()), dtype=dtype, strict=False), default=None, return_dtype=dtype)
+    if bad_reasons:
+        hit = pl.DataFrame({"v": s, "r": rows}).filter(pl.col("v").is_in(list(bad_reasons)))
+        for v, r in hit.head(MAX_PROBLEMS_PER_COLUMN).iter_rows():
+            shown = mask_value(v, col.personal) if col.personal else mask_value(v, None)
+            problems.append(Problem(file, sheet, r, col.header, f"无法读取“{shown[:40]}”：{bad_reasons[v]}，按空白（未知）处理",
+                                    f"cannot read '{shown[:40]}' as {col.type}; treated as blank (unknown)"))
+        if hit.height > MAX_PROBLEMS_PER_COLUMN:
+            problems.append(Problem(file, sheet, None, col.header, f"该列另有 {hit.height - MAX_PROBLEMS_PER_COLUMN} 个单元格无法读取",
+                                    f"{hit.height - MAX_PROBLEMS_PER_COLUMN} more unreadable cells in this column"))
+    return out
+
+
+def _check_values(s: Any, col: Column, rows: Any, file: str, sheet: str | None, problems: list[Problem]) -> None:
+    import polars as pl
+
+    if not col.values:
+        return
+    uniq = s.drop_nulls().unique()
+    seen_bad = sorted(uniq.filter(~uniq.is_in(list(col.values))).to_list())
+    for v in seen_bad[:MAX_PROBLEMS_PER_COLUMN]:
+        r = pl.DataFrame({"v": s, "r": rows}).filter(pl.col("v") == v)["r"][0]
+        shown = mask_value(v, col.personal) if col.personal else v
+        problems.append(Problem(file, sheet, r, col.header, f"“{shown}”不在可选值（{'、'.join(col.values)}）中", f"'{shown}' is not one of the allowed values ({', '.join(col.values)})"))

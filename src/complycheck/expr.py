@@ -514,7 +514,7 @@ class _Compiler:
             or (want == "date" and a.t == "str" and a.value is not _NOVAL)
             or (want == "colref" and a.t == "colref")
             or (want == "view" and a.t == "view")
-            or a.t == "null"
+            or (a.t == "null" and want not in ("view", "colref"))
         )
         if not ok:
             raise self.err(src, f"{f.name}() 的第 {i + 1} 个参数应为{_tname(want)}，得到{_tname(a.t)}",

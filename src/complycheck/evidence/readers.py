@@ -53,13 +53,38 @@ class RawSheet:
         if self.frame is not None:
             return self.frame
         width = max((len(r) for r in self.rows), default=0)
+        wanted = range(width) if columns is None else sorted(j for j in set(columns) if j < width)
+        rect = all(len(r) == width for r in self.rows)
+        by_col = list(zip(*self.rows)) if rect and self.rows else None
         cols = []
-        for j in range(width):
-            values = [(r[j] if j < len(r) else None) for r in self.rows]
-            if not all(v is None or type(v) is str for v in values):
-                values = [cell_text(v) for v in values]
-            cols.append(pl.Series(f"c{j}", values, dtype=pl.String))
+        for j in wanted:
+            values = list(by_col[j]) if by_col is not None else [(r[j] if j < len(r) else None) for r in self.rows]
+            cols.append(_text_series(f"c{j}", values))
         return pl.DataFrame(cols) if cols else pl.DataFrame()
+
+
+def _text_series(name: str, values: list[Any]) -> Any:
+    """A column of cells as text; whole columns of dates or numbers are converted by polars, mixed ones cell by cell."""
+    import polars as pl
+
+    kinds = {type(v) for v in values if v is not None}
+    if not kinds or kinds == {str}:
+        return pl.Series(name, values, dtype=pl.String)
+    if len(kinds) == 1:
+        kind = kinds.pop()
+        from datetime import date, datetime
+
+        if kind in (datetime, date):
+            return pl.Series(name, values).dt.strftime("%Y-%m-%d")
+        if kind is int:
+            return pl.Series(name, values, dtype=pl.Int64, strict=False).cast(pl.String)
+        if kind is float:
+            x = pl.Series(name, values, dtype=pl.Float64)
+            if x.is_nan().any() or (x.abs() >= 1e15).any():
+                return pl.Series(name, [cell_text(v) for v in values], dtype=pl.String)
+            whole = x == x.floor()
+            return pl.select(pl.when(whole).then(x.cast(pl.Int64).cast(pl.String)).otherwise(x.cast(pl.String)).alias(name)).to_series()
+    return pl.Series(name, [cell_text(v) for v in values], dtype=pl.String)
 
 
 def cell_text(v: Any) -> str | None:
@@ -265,8 +290,7 @@ def read_xlsx(path: Path, display: str, sheet: str | None) -> RawSheet:
         raise
     except Exception as e:
         raise EvidenceError(f"XLSX 读取失败：{_short(e)}", Location(display), f"cannot read XLSX: {_short(e)}") from None
-    out = [[(None if c == "" else c) for c in row] for row in rows]
-    return RawSheet(out, name, None, merged, _is_1904(path))
+    return RawSheet(rows, name, None, merged, _is_1904(path))
 
 
 def _is_1904(path: Path) -> bool:

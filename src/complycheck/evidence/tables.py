@@ -219,7 +219,7 @@ def _drop_summary_rows(df: Any, cells: list[str], colmap: dict[str, int], file: 
 
     if not cells:
         return df
-    first = pl.coalesce([pl.col(c) for c in cells[:2]])
+    first = pl.coalesce([pl.when(pl.col(c).str.len_bytes() > 0).then(pl.col(c)) for c in cells[:2]])
     pattern = SUMMARY_ROW.pattern
     flag = first.str.contains(pattern).fill_null(False)
     hits = df.filter(flag)

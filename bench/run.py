@@ -89,6 +89,7 @@ def main(argv: list[str] | None = None) -> int:
     runs.append(("(a) floor: polars/calamine read", measure("a", [PY, "-c", FLOOR, str(data)])))
     pandas_ok = not a.skip_pandas and subprocess.run([PY, "-c", "import pandas"], capture_output=True).returncode == 0
     runs.append(("(b) pandas script", measure("b", [PY, str(ROOT / "bench" / "pandas_baseline.py"), str(data)]) if pandas_ok else None))
+    why_b = "skipped (--skip-pandas)" if a.skip_pandas else "not run (pandas not installed)"
     runs.append(("(c) complycheck evaluate", measure("c", [cc, "evaluate", "--rules", str(ROOT / "rules"), "--evidence", str(data),
                                                             "--as-of", "2022-12-15", "--format", "json", "--output", str(out), "--quiet"])))
     peer = subprocess.run([PY, "-c", "import pandera.polars"], capture_output=True).returncode == 0 and not a.xlsx
@@ -96,10 +97,12 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{'contender':<58} {'wall s':>8} {'rows/s':>12} {'peak MB':>9}")
     for label, r in runs:
         if r is None:
-            print(f"{label:<58} {'not run (not installed)':>31}")
+            why = why_b if label.startswith("(b)") else ("not run (CSV only)" if a.xlsx else "not run (pandera not installed)")
+            print(f"{label:<58} {why:>31}")
             continue
-        wall, mb, _ = r
-        print(f"{label:<58} {wall:>8.2f} {big_rows / wall:>12,.0f} {mb:>9.0f}")
+        wall, mb, code = r
+        flag = "" if code in (0, 1) else f"   FAILED (exit {code})"
+        print(f"{label:<58} {wall:>8.2f} {big_rows / wall:>12,.0f} {mb:>9.0f}{flag}")
     a_wall, b, c = runs[0][1][0], runs[1][1], runs[2][1]  # type: ignore[index]
     ratio_b = f"{c[0] / b[0]:.2f}" if b else "n/a"
     print(f"c/a={c[0] / a_wall:.2f} c/b={ratio_b} peak_mb={c[1]:.0f}")

@@ -16,7 +16,7 @@ from typing import Any
 
 from complycheck.errors import EvidenceError, Location
 
-MAX_FILE_BYTES = 1024 * 1024 * 1024
+MAX_FILE_BYTES = 8 * 1024 * 1024 * 1024
 MAX_XLSX_UNCOMPRESSED = 2 * 1024 * 1024 * 1024
 MAX_XLSX_RATIO = 200
 MAX_COLUMNS = 500

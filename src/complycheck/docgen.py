@@ -176,6 +176,19 @@ skipped and reported; every unreadable cell is reported with its file, row and c
 ## 规则测试 / Rule tests
 
 {test_keys}
+
+A test's `params` sets parameter values for that case only (what if the bureau accepted online training?):
+
+```yaml
+  - name: 线上培训计为集中时两天够了
+    rule: 1-2.S1a
+    params: {{accept_online: true}}
+    datasets:
+      training_sessions:
+        - {{session_id: S1, line_item: "1-2", mode: 集中, date: "2022-11-08"}}
+        - {{session_id: S2, line_item: "1-2", mode: 线上, date: "2022-11-09"}}
+    expect: pass
+```
 """
 
 

@@ -576,7 +576,7 @@ class _Compiler:
         ret = args[0].t if f.ret == "arg0" else f.ret
         if f.name == "length" and args[0].t not in ("str", "id", "list"):
             raise self.err(n, "length() 需要文本或列表", "length() needs text or a list")
-        if f.name in ("contains_any", "alias") and not args[1].const:
+        if f.name in ("contains_any", "alias", "band") and not args[1].const:
             raise self.err(n, f"{f.name}() 的第 2 个参数必须是常量", f"argument 2 of {f.name}() must be a constant")
         if all(a.const for a in args):
             assert f.py is not None
@@ -804,7 +804,7 @@ def parse(text: Any, loc: Location, what: str, what_en: str | None = None) -> as
         with warnings.catch_warnings():
             warnings.simplefilter("error", simpleeval.MultipleExpressions)
             warnings.simplefilter("ignore", SyntaxWarning)
-            node = simpleeval.SimpleEval.parse(src)
+            node = simpleeval.SimpleEval.parse(" ".join(src.splitlines()))  # YAML folding may leave line breaks
     except simpleeval.MultipleExpressions:
         raise ExpressionError(f"{what}：只能写一个表达式（多余的语句）", loc, f"{we}: only one expression is allowed (extra statements)") from None
     except SyntaxError as e:

@@ -250,6 +250,29 @@ def _alias():
     return (lambda s, m: None if s is None else m.get(s, s)), lambda s, m: s.replace(m)
 
 
+@func("band", ("num", "map"), "str", const_args=(1,))
+def _band():
+    """The label of the band a number falls in: the label whose lower bound is the highest one not above it
+    (blank when the mapping is blank or the number is below every bound).
+
+    Example: `recommended_grade == band(total_score, {"5A": 951, "4A": 901, "3A": 851, "2A": 801, "1A": 0})`."""
+    def p(x, bands):
+        if x is None or not bands:
+            return None
+        hits = [(Decimal(str(lo)), label) for label, lo in bands.items() if Decimal(str(x)) >= Decimal(str(lo))]
+        return max(hits)[1] if hits else None
+
+    def e(x, bands):
+        pl = _pl()
+        if not isinstance(bands, dict) or not bands:  # a blank parameter arrives as a null literal
+            return pl.lit(None, dtype=pl.String)
+        out = pl.lit(None, dtype=pl.String)
+        for label, lo in sorted(bands.items(), key=lambda kv: Decimal(str(kv[1]))):
+            out = pl.when(x >= pl.lit(float(lo))).then(pl.lit(label)).otherwise(out)
+        return out
+    return p, e
+
+
 # ----------------------------------------------------------------------------- numbers
 @func("round", ("num", "int"), "arg0", const_args=(1,))
 def _round():

@@ -36,7 +36,7 @@ def pack_files(root: Path) -> list[Path]:
     return files
 
 
-def load_pack(root: Path, catalogue: Path | None = None) -> RulePack:
+def load_pack(root: Path, catalogue: Path | None = None, overrides: dict[str, Any] | None = None) -> RulePack:
     """Load, validate and compile a rule pack; every problem found is raised together."""
     errors: list[ComplycheckError] = []
     docs: list[YamlDoc] = []
@@ -52,7 +52,7 @@ def load_pack(root: Path, catalogue: Path | None = None) -> RulePack:
             docs.append(doc)
     if errors:
         raise ErrorList(errors)
-    return _Builder(root, docs, catalogue).build()
+    return _Builder(root, docs, catalogue, overrides).build()
 
 
 def load_pack_texts(texts: dict[str, str], catalogue: Path | None = None) -> RulePack:
@@ -140,11 +140,19 @@ def _coerce(value: Any, t: str) -> Any:
 
 
 class _Builder:
-    def __init__(self, root: Path, docs: list[YamlDoc], catalogue: Path | None):
+    def __init__(self, root: Path, docs: list[YamlDoc], catalogue: Path | None, overrides: dict[str, Any] | None = None):
+        self.overrides = overrides or {}
         self.root = root
         self.docs = docs
         self.catalogue_path = catalogue
         self.errors: list[ComplycheckError] = []
+
+    def _override(self, p: Parameter, loc: Location) -> Parameter:
+        """A parameter with the value a rule test (or a what-if run) sets instead of the pack's."""
+        if p.name not in self.overrides:
+            return p
+        q = typed_param(p.name, {"value": self.overrides[p.name], "type": p.type}, loc)
+        return Parameter(p.name, q.value, p.type, p.title, p.title_en, p.note, p.bureau_decision)
 
     def section(self, key: str) -> list[tuple[YamlDoc, Any]]:
         return [(d, d.data[key]) for d in self.docs if key in d.data]
@@ -207,7 +215,7 @@ class _Builder:
                     self.errors.append(RuleFileError(f"参数“{name}”重复定义", loc, f"parameter '{name}' defined twice"))
                     continue
                 try:
-                    out[name] = typed_param(name, raw, loc)
+                    out[name] = self._override(typed_param(name, raw, loc), loc)
                 except ComplycheckError as e:
                     self.errors.append(e)
         return out
@@ -323,7 +331,7 @@ class _Builder:
         local = dict(params)
         for name, raw in (r.get("params") or {}).items():
             try:
-                local[name] = typed_param(name, raw, doc.where(base + ("params", name)))
+                local[name] = self._override(typed_param(name, raw, doc.where(base + ("params", name))), doc.where(base + ("params", name)))
             except ComplycheckError as e:
                 errs.append(e)
         pvals = {k: p.value for k, p in local.items()}

@@ -28,6 +28,7 @@ class RuleTest:
     expect: str
     measured: dict[str, Any] | None
     where: str
+    params: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -74,7 +75,12 @@ def load_tests(pack: RulePack, folder: Path) -> list[RuleTest]:
             except ValueError:
                 errors.append(RuleFileError("as_of 不是日期", doc.where(("tests", i, "as_of")), "as_of is not a date"))
                 continue
-            out.append(RuleTest(t["name"], t["rule"], as_of, t.get("datasets") or {}, t["expect"], t.get("measured"), str(doc.where(("tests", i)))))
+            for name in t.get("params") or {}:
+                known = name in pack.parameters or any(name in r.params for r in pack.rules if r.id == t["rule"])
+                if not known:
+                    errors.append(RuleFileError(f"测试设置了未定义的参数“{name}”", doc.where(("tests", i, "params", name)), f"test sets undefined parameter '{name}'"))
+            out.append(RuleTest(t["name"], t["rule"], as_of, t.get("datasets") or {}, t["expect"], t.get("measured"), str(doc.where(("tests", i))),
+                                dict(t.get("params") or {})))
     if errors:
         raise ErrorList(errors)
     return out
@@ -126,7 +132,21 @@ def run_test(pack: RulePack, t: RuleTest) -> TestOutcome:
 
 def run_all(pack: RulePack, folder: Path) -> TestRun:
     tests = load_tests(pack, folder)
-    run = TestRun([run_test(pack, t) for t in tests])
+    packs: dict[str, RulePack] = {}
+
+    def pack_for(t: RuleTest) -> RulePack:
+        if not t.params:
+            return pack
+        key = repr(sorted(t.params.items()))
+        if key not in packs:  # parameters are compiled into the rules: a test that changes one gets its own pack
+            from complycheck.rules import load_pack
+
+            try:
+                packs[key] = load_pack(Path(pack.root), overrides=t.params)
+            except ComplycheckError as e:
+                raise RuleFileError(f"测试“{t.name}”的参数无效：{e.message}", None, f"test '{t.name}': invalid parameter: {e.message_en}") from None
+        return packs[key]
+    run = TestRun([run_test(pack_for(t), t) for t in tests])
     tested = {o.test.rule for o in run.outcomes}
     run.untested = [r.id for r in pack.rules if r.id not in tested]
     by_id = {r.id: r for r in pack.rules}

@@ -60,6 +60,7 @@ def measure(label: str, cmd: list[str]) -> tuple[float, float, int]:
     t0 = time.perf_counter()
     p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     _, status, usage = os.wait4(p.pid, 0)
+    p.returncode = os.waitstatus_to_exitcode(status)  # reaped here: tell Popen
     wall = time.perf_counter() - t0
     err = p.stderr.read().decode("utf-8", "replace") if p.stderr else ""
     code = os.waitstatus_to_exitcode(status)

@@ -3,7 +3,6 @@ each in under 10 s and 256 MB, and nothing leaks or runs."""
 
 import io
 import os
-import resource
 import shutil
 import subprocess
 import sys
@@ -27,12 +26,18 @@ PID = make_id()
 
 
 def run(args: list[str], cwd: Path) -> tuple[int, str, float, int]:
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    """Exit code, output, wall seconds and the peak RSS (KiB) of this one process (os.wait4, not all children)."""
     t0 = time.monotonic()
-    res = subprocess.run(CLI + args, cwd=cwd, capture_output=True, text=True, timeout=60, env={**os.environ, "COMPLYCHECK_DEBUG": ""})
+    out_path, err_path = cwd / ".stdout", cwd / ".stderr"
+    with out_path.open("wb") as out, err_path.open("wb") as err:
+        p = subprocess.Popen(CLI + args, cwd=cwd, stdout=out, stderr=err, env={**os.environ, "COMPLYCHECK_DEBUG": ""})
+        _, status, usage = os.wait4(p.pid, 0)
+        p.returncode = os.waitstatus_to_exitcode(status)  # reaped here: tell Popen
     elapsed = time.monotonic() - t0
-    rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return res.returncode, res.stdout + res.stderr, elapsed, max(rss, before)
+    text = out_path.read_text("utf-8", "replace") + err_path.read_text("utf-8", "replace")
+    out_path.unlink()
+    err_path.unlink()
+    return os.waitstatus_to_exitcode(status), text, elapsed, usage.ru_maxrss
 
 
 def check(code: int, out: str, elapsed: float, rss_kb: int, allowed=(2,)) -> None:

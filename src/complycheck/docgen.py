@@ -251,6 +251,7 @@ def render() -> str:
 def render_pack(pack: "RulePack") -> str:  # noqa: F821
     """For bureau staff: per line item, clause -> rule -> evidence dataset and columns -> parameter defaults."""
     from complycheck.validation import _compiled
+    from complycheck.values import show_value
 
     c = pack.contract
     out = [f"# 规则包说明 / Rule pack: {pack.id} {pack.version}", "",
@@ -275,7 +276,7 @@ def render_pack(pack: "RulePack") -> str:  # noqa: F821
             if others:
                 ev += "; " + ", ".join(f"`{o}`" for o in others)
             used = sorted({n[7:] for comp in _compiled(r) for n in comp.names if n.startswith("params.")})
-            params = "; ".join(f"{n} = {_val((r.params.get(n) or pack.parameters[n]).value)}" + (" *(民政局设定)*" if (r.params.get(n) or pack.parameters[n]).bureau_decision else "")
+            params = "; ".join(f"{n} = {show_value((r.params.get(n) or pack.parameters[n]).value)}" + (" *(民政局设定)*" if (r.params.get(n) or pack.parameters[n]).bureau_decision else "")
                                for n in used if n in r.params or n in pack.parameters)
             flags = (" *定性 qualitative*" if r.qualitative else "") + (" *辅助 derived*" if r.derived else "") + (f" *{r.severity}*" if r.severity != "major" else "")
             out.append(f"| {', '.join(r.clauses)} | `{r.id}` | {r.title}<br>{r.title_en}{flags} | {ev} | {params} |")
@@ -285,17 +286,6 @@ def render_pack(pack: "RulePack") -> str:  # noqa: F821
     out.append(f"条款覆盖 / clause coverage: {len(pack.clauses) - len(missing)}/{len(pack.clauses)}" + (f"; 未覆盖 uncovered: {', '.join(missing)}" if missing else ""))
     return "\n".join(out) + "\n"
 
-
-def _val(v: Any) -> str:
-    from datetime import date as _d
-
-    if isinstance(v, _d):
-        return v.isoformat()
-    if isinstance(v, list):
-        return "[" + "、".join(_val(x) for x in v) + "]"
-    if isinstance(v, dict):
-        return "{" + "，".join(f"{k}→{x}" for k, x in v.items()) + "}"
-    return str(v)
 
 
 if __name__ == "__main__":

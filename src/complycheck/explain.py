@@ -3,13 +3,13 @@ evidence, the intermediate figures behind its verdict."""
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from complycheck.errors import ComplycheckError
 from complycheck.i18n import SEVERITY, STATUS, t
 from complycheck.model import Result, Rule, RulePack
 from complycheck.validation import _compiled
+from complycheck.values import show_value
 
 
 def logic_in_words(rule: Rule, pack: RulePack, lang: str) -> list[str]:
@@ -91,7 +91,7 @@ def explain(pack: RulePack, rule_id: str, lang: str, result: Result | None = Non
             if p is None:
                 continue
             note = " [民政局设定，非合同条款]" if p.bureau_decision and zh else (" [bureau setting, not a contract term]" if p.bureau_decision else "")
-            lines.append(f"  {name} = {_show(p.value)}  {p.title if zh else (p.title_en or p.title)}{note}")
+            lines.append(f"  {name} = {show_value(p.value)}  {p.title if zh else (p.title_en or p.title)}{note}")
     if result is not None:
         lines += ["", ("按证据计算：" if zh else "On the evidence:"), f"  {'状态' if zh else 'status'}: {t(STATUS, result.status, lang)}",
                   f"  {result.message if zh else result.message_en}"]
@@ -110,13 +110,3 @@ def explain(pack: RulePack, rule_id: str, lang: str, result: Result | None = Non
                 where = " ".join(x for x in [f.file or "", f"[{f.sheet}]" if f.sheet else "", (f"第 {f.row} 行" if zh else f"row {f.row}") if f.row else ""] if x)
                 lines.append(f"    - {where} {', '.join(f'{k}={v}' for k, v in f.values.items())}")
     return "\n".join(lines) + "\n"
-
-
-def _show(v: Any) -> str:
-    if isinstance(v, date):
-        return v.isoformat()
-    if isinstance(v, list):
-        return "[" + ", ".join(_show(x) for x in v) + "]"
-    if isinstance(v, dict):
-        return "{" + ", ".join(f"{k}: {_show(x)}" for k, x in v.items()) + "}"
-    return str(v)

@@ -38,20 +38,7 @@ def pack_files(root: Path) -> list[Path]:
 
 def load_pack(root: Path, catalogue: Path | None = None, overrides: dict[str, Any] | None = None) -> RulePack:
     """Load, validate and compile a rule pack; every problem found is raised together."""
-    errors: list[ComplycheckError] = []
-    docs: list[YamlDoc] = []
-    for f in pack_files(root):
-        try:
-            doc = load_yaml_file(f, _display(f))
-        except ComplycheckError as e:
-            errors.append(e)
-            continue
-        problems = validate(doc, "pack")
-        errors.extend(problems)
-        if not problems:
-            docs.append(doc)
-    if errors:
-        raise ErrorList(errors)
+    docs = _valid_docs((_display(f), lambda f=f: load_yaml_file(f, _display(f))) for f in pack_files(root))
     return _Builder(root, docs, catalogue, overrides).build()
 
 
@@ -59,11 +46,17 @@ def load_pack_texts(texts: dict[str, str], catalogue: Path | None = None) -> Rul
     """A pack from YAML texts in memory (file name -> text): for tests and rule authoring tools."""
     from complycheck.yamlsource import load_yaml_text
 
+    docs = _valid_docs((name, lambda t=text, n=name: load_yaml_text(t, n)) for name, text in sorted(texts.items()))
+    return _Builder(Path("<memory>"), docs, catalogue).build()
+
+
+def _valid_docs(sources: Any) -> list[YamlDoc]:
+    """Parse and schema-check every file; raise all problems of all files together."""
     errors: list[ComplycheckError] = []
-    docs = []
-    for name, text in sorted(texts.items()):
+    docs: list[YamlDoc] = []
+    for _name, load in sources:
         try:
-            doc = load_yaml_text(text, name)
+            doc = load()
         except ComplycheckError as e:
             errors.append(e)
             continue
@@ -73,7 +66,7 @@ def load_pack_texts(texts: dict[str, str], catalogue: Path | None = None) -> Rul
             docs.append(doc)
     if errors:
         raise ErrorList(errors)
-    return _Builder(Path("<memory>"), docs, catalogue).build()
+    return docs
 
 
 def _display(p: Path) -> str:

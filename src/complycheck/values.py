@@ -203,3 +203,16 @@ def to_date(v: object) -> date:
     if isinstance(v, str):
         return parse_date(normalize_text(v))
     raise ValueError(f"不是日期：{v!r}")
+
+
+def show_value(v: object) -> str:
+    """A parameter or constant as people read it: dates ISO, lists with 、, mappings as key→value."""
+    if isinstance(v, datetime):
+        return v.date().isoformat()
+    if isinstance(v, date):
+        return v.isoformat()
+    if isinstance(v, list):
+        return "[" + "、".join(show_value(x) for x in v) + "]"
+    if isinstance(v, dict):
+        return "{" + "，".join(f"{k}→{show_value(x)}" for k, x in v.items()) + "}"
+    return str(v)

@@ -168,8 +168,8 @@ def build_table(sheet: RawSheet, ds: Dataset, file: str, manifest_entry: dict[st
         c = missing_required[0]
         raise EvidenceError(f"缺少必需的列“{c.header}”（{ds.title}）", Location(file, start - nhdr + 1 if start else None, sheet=sheet.sheet, row_label="row"),
                             f"required column '{c.header}' ({c.name}) is missing from {ds.name}")
-    for c in ds.columns.values():
-        if c.name not in colmap:
+    for c in ds.columns.values():  # evaluate only warns about the columns some rule reads; validate about all
+        if c.name not in colmap and (columns is None or c.name in columns):
             problems.append(Problem(file, sheet.sheet, None, c.header, f"文件中没有“{c.header}”列，按空白（未知）处理", f"column '{c.header}' not in the file; treated as blank (unknown)", "warning"))
     dup = {h for h in headers if h and headers.count(h) > 1}
     for h in sorted(dup):

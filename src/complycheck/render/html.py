@@ -9,6 +9,7 @@ from complycheck.model import Report, Result
 from complycheck.render.common import (L, OPEN_FOR_SIGNOFF, all_results, clause_texts, counts_and_min, engine_version,
                                        message_of, severity_word, share_fraction, status_word, title_of, verdict_word)
 from complycheck.render.text import clean
+from complycheck.values import show_value
 
 MAX_ROWS = 20
 
@@ -154,7 +155,7 @@ def render(report: Report, lang: str) -> str:
                   f'<td><span class="badge s-{_e(x["status"])}">{_e(status_word(x["status"], lang))}</span></td></tr>' for x in report.clause_coverage)
     head = "".join(f'<th scope="col">{_e(L(k, lang))}</th>' for k in ("clause", "clause_text", "rules", "status"))
     parts.append(f'<section id="coverage"><h2>{_e(L("coverage", lang))}</h2><table><thead><tr>{head}</tr></thead><tbody>{cov}</tbody></table></section>')
-    params = "".join(f'<tr><td>{_e(k)}</td><td>{_e(p.title if zh else (p.title_en or p.title))}</td><td>{_e(_plain(p.value))}</td><td>{_e(L("bureau", lang)) if p.bureau_decision else ""}</td></tr>'
+    params = "".join(f'<tr><td>{_e(k)}</td><td>{_e(p.title if zh else (p.title_en or p.title))}</td><td>{_e(show_value(p.value))}</td><td>{_e(L("bureau", lang)) if p.bureau_decision else ""}</td></tr>'
                      for k, p in report.parameters.items())
     parts.append(f'<section id="params"><h2>{_e(L("params", lang))}</h2><table><thead><tr><th scope="col">{_e(L("param", lang))}</th><th scope="col"></th>'
                  f'<th scope="col">{_e(L("value", lang))}</th><th scope="col"></th></tr></thead><tbody>{params}</tbody></table></section>')
@@ -172,15 +173,3 @@ def render(report: Report, lang: str) -> str:
                  f'<th scope="col">{_e(L("signature", lang))} / {_e(L("date", lang))}</th></tr></thead><tbody>{sign}</tbody></table></section>')
     parts.append("</main></div></body></html>\n")
     return "".join(parts)
-
-
-def _plain(v: Any) -> str:
-    from datetime import date
-
-    if isinstance(v, date):
-        return v.isoformat()
-    if isinstance(v, list):
-        return "、".join(_plain(x) for x in v)
-    if isinstance(v, dict):
-        return "，".join(f"{k}→{x}" for k, x in v.items())
-    return str(v)

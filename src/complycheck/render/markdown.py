@@ -8,8 +8,8 @@ from typing import Any
 from complycheck.model import Report, Result
 from complycheck.render.common import (L, OPEN_FOR_SIGNOFF, clause_texts, engine_version, message_of, severity_word, status_word,
                                        title_of, verdict_word)
-from complycheck.render.html import _plain
 from complycheck.render.text import clean
+from complycheck.values import show_value
 
 MAX_ROWS = 20
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|~>])")
@@ -75,7 +75,7 @@ def render(report: Report, lang: str) -> str:
     out += [f"## {md(L('coverage', lang))}", ""]
     out += _table([L(k, lang) for k in ("clause", "rules", "status")], [[x["clause"], ", ".join(x["rules"]), status_word(x["status"], lang)] for x in report.clause_coverage])
     out += [f"## {md(L('params', lang))}", ""]
-    out += _table([L("param", lang), "", L("value", lang), ""], [[k, p.title if zh else (p.title_en or p.title), _plain(p.value), L("bureau", lang) if p.bureau_decision else ""]
+    out += _table([L("param", lang), "", L("value", lang), ""], [[k, p.title if zh else (p.title_en or p.title), show_value(p.value), L("bureau", lang) if p.bureau_decision else ""]
                                                                  for k, p in report.parameters.items()])
     out += [f"## {md(L('inputs', lang))}", ""]
     out += _table([L("file", lang), L("kind", lang), "SHA-256"], [[i["path"], i["kind"], i["sha256"]] for i in report.inputs])

@@ -65,7 +65,7 @@ def test_no_report_format_shows_an_unmasked_id_number(report):
             except UnicodeDecodeError:
                 continue
     assert len(ids) > 1000
-    for fmt in ("text", "json", "junit"):
+    for fmt in ("text", "json", "junit", "html", "markdown"):
         for lang in ("zh", "en"):
             out = get(fmt)(report, lang)
             assert not re.search(r"\b\d{17}[\dX]\b", out), fmt

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from complycheck.engine import evaluate
-from complycheck.errors import ComplycheckError, ErrorList, RuleFileError
+from complycheck.errors import ComplycheckError, ErrorList, Location, RuleFileError
 from complycheck.evidence import table_from_records
 from complycheck.model import STATUSES, Result, RulePack
 from complycheck.schema import validate
@@ -29,6 +29,7 @@ class RuleTest:
     measured: dict[str, Any] | None
     where: str
     params: dict[str, Any] = field(default_factory=dict)
+    folder: Path | None = None  # where fixture files named by the test live
 
 
 @dataclass
@@ -80,7 +81,7 @@ def load_tests(pack: RulePack, folder: Path) -> list[RuleTest]:
                 if not known:
                     errors.append(RuleFileError(f"测试设置了未定义的参数“{name}”", doc.where(("tests", i, "params", name)), f"test sets undefined parameter '{name}'"))
             out.append(RuleTest(t["name"], t["rule"], as_of, t.get("datasets") or {}, t["expect"], t.get("measured"), str(doc.where(("tests", i))),
-                                dict(t.get("params") or {})))
+                                dict(t.get("params") or {}), folder))
     if errors:
         raise ErrorList(errors)
     return out
@@ -94,6 +95,17 @@ def _check(doc: YamlDoc, i: int, t: dict[str, Any], rule_ids: set[str], pack: Ru
         if ds not in pack.datasets:
             errs.append(RuleFileError(f"测试引用了未声明的数据集“{ds}”", doc.where(("tests", i, "datasets", ds)), f"test names undeclared dataset '{ds}'"))
     return errs
+
+
+def _fixture(pack: RulePack, t: RuleTest, name: str, rows: Any) -> Any:
+    """Inline rows, or a fixture file (CSV, XLSX, JSON, YAML) beside the test, read by the same loaders as evidence."""
+    if isinstance(rows, list):
+        return table_from_records(pack.datasets[name], rows, f"{t.name}:{name}")
+    from complycheck.evidence import _load_one
+
+    folder = t.folder or Path(".")
+    entry = rows if isinstance(rows, dict) else {"file": rows}
+    return _load_one(folder, name, entry, pack.datasets[name], Location(t.where), str(folder))
 
 
 def _with_dependencies(pack: RulePack, rule_id: str) -> RulePack:
@@ -113,7 +125,7 @@ def _with_dependencies(pack: RulePack, rule_id: str) -> RulePack:
 def run_test(pack: RulePack, t: RuleTest) -> TestOutcome:
     """Evaluate one rule (and what it depends on) on the test's rows."""
     try:
-        tables = {name: table_from_records(pack.datasets[name], rows, f"{t.name}:{name}") for name, rows in t.datasets.items()}
+        tables = {name: _fixture(pack, t, name, rows) for name, rows in t.datasets.items()}
     except ComplycheckError as e:
         return TestOutcome(t, False, "error", f"测试数据无法读取：{e.render('zh')}")
     report = evaluate(_with_dependencies(pack, t.rule), tables, t.as_of)

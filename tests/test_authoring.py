@@ -1,6 +1,5 @@
 """Authoring tools for the bureau: explain, template, init, and the pre-commit hooks."""
 
-import shutil
 
 import yaml
 from openpyxl import load_workbook

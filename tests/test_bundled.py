@@ -1,12 +1,10 @@
 """The bundled sample: every clause covered, exactly the documented failures, nothing unmasked, reproducible."""
 
 import filecmp
-import json
 import re
 import subprocess
 import sys
 from datetime import date
-from pathlib import Path
 
 import pytest
 

@@ -3,10 +3,8 @@
 import json
 import shutil
 import xml.etree.ElementTree as ET
-from pathlib import Path
 
 import jsonschema
-import pytest
 
 from conftest import ROOT, make_id
 

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import yaml
 from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font
+from openpyxl.styles import Font
 
 SEED = 20221215
 ROOT = Path(__file__).resolve().parent.parent

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import calendar
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any
@@ -204,7 +204,6 @@ def _const(c: Compiled | None, ctx: _Ctx, default: Any = None) -> Any:
 
 
 def _population(rule: Rule, ctx: _Ctx) -> Any:
-    import polars as pl
 
     df = ctx.frame(rule.source)
     if rule.where is not None:

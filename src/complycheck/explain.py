@@ -3,7 +3,6 @@ evidence, the intermediate figures behind its verdict."""
 
 from __future__ import annotations
 
-from typing import Any
 
 from complycheck.errors import ComplycheckError
 from complycheck.i18n import SEVERITY, STATUS, t

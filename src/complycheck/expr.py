@@ -671,10 +671,6 @@ def _pl_sex_from_birth(x: Any, b: Any) -> Any:
     return pl.when(b.is_not_null()).then(pl.when(odd).then(pl.lit("男")).otherwise(pl.lit("女"))).otherwise(None)
 
 
-def _special(fn: Callable[..., Any]) -> Callable[[list[Node], list[Any]], Any]:
-    return lambda nodes, vals: fn(*[lift(v) if not isinstance(v, (list, dict)) else v for v in vals])
-
-
 def _pl_length(nodes: list[Node], vals: list[Any]) -> Any:
     x = lift(vals[0])
     return (x.list.len() if nodes[0].t == "list" else x.str.len_chars()).cast(__import__("polars").Int64)

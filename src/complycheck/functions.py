@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Callable
 
@@ -237,9 +237,7 @@ def _length():
     """The number of characters in a text, or of items in a list.
 
     Example: `length(evaluators) >= 2`."""
-    def e(x):
-        return x.str.len_chars() if True else x
-    return _none_safe(len), e
+    return _none_safe(len), None  # columnar form in expr._pl_length (text or list)
 
 
 @func("alias", ("str", "map"), "str")
@@ -361,11 +359,6 @@ def _lookup():
     return None
 
 
-def needs_python(f: Func) -> bool:
-    """Row functions without a columnar form run through their Python form on distinct values."""
-    return f.pl is None and not f.aggregate
-
-
 def describe(name: str) -> tuple[str, str]:
     """(summary, example) of a function, from its docstring."""
     doc = REGISTRY[name].doc
@@ -381,4 +374,4 @@ def as_decimal(v: Any) -> Any:
     return v
 
 
-__all__ = ["REGISTRY", "Func", "NUMERIC", "describe", "needs_python", "as_decimal", "date"]
+__all__ = ["REGISTRY", "Func", "NUMERIC", "describe", "as_decimal"]

@@ -5,7 +5,6 @@ from __future__ import annotations
 import difflib
 import json
 import re
-from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import Any

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Callable
 

@@ -82,8 +82,9 @@ def _text_series(name: str, values: list[Any]) -> Any:
             x = pl.Series(name, values, dtype=pl.Float64)
             if x.is_nan().any() or (x.abs() >= 1e15).any():
                 return pl.Series(name, [cell_text(v) for v in values], dtype=pl.String)
-            whole = x == x.floor()
-            return pl.select(pl.when(whole).then(x.cast(pl.Int64).cast(pl.String)).otherwise(x.cast(pl.String)).alias(name)).to_series()
+            whole = (x == x.floor()).fill_null(False)
+            ints = x.cast(pl.Int64, strict=False).cast(pl.String)
+            return ints.zip_with(whole, x.cast(pl.String)).alias(name)
     return pl.Series(name, [cell_text(v) for v in values], dtype=pl.String)
 
 

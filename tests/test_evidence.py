@@ -144,3 +144,17 @@ def test_symlinks_out_of_the_folder_are_refused(tmp_path):
     (sub / "link.csv").symlink_to(outside)
     with pytest.raises(ComplycheckError, match="evidence folder"):
         load(submit(sub, "people", {"file": "link.csv"}))
+
+
+def test_extreme_numbers_in_a_decimal_column(tmp_path):
+    """Found by the property-based tests: a float like 1.68e-44 in an XLSX decimal column."""
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["公民身份号码", "金额", "次数"])
+    ws.append([make_id(), 1.6815581571897805e-44, 3.0])
+    ws.append([make_id(seq=3), 1.5e30, 2.5])
+    wb.save(tmp_path / "a.xlsx")
+    ev = load(submit(tmp_path, "people", {"file": "a.xlsx"}))
+    rows = ev.tables["people"].frame.to_dicts()
+    assert rows[0]["amount"] == Decimal("0") and rows[0]["n"] == 3 and rows[1]["amount"] is None and rows[1]["n"] is None
+    assert sorted(p.column for p in ev.problems if p.level == "error") == ["金额", "次数"]

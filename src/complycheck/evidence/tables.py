@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Callable
 
 from complycheck import values as V
@@ -263,6 +263,14 @@ def _convert(s: Any, col: Column, date1904: bool, rows: Any, file: str, sheet: s
         except (ValueError, ArithmeticError) as e:
             bad_reasons[v] = str(e)
     dtype = _dtype(col, list(cache.values()))
+    if col.type == "decimal":  # exact decimals at the column's scale; beyond 18 whole digits is not a real figure
+        quantum = Decimal(1).scaleb(-dtype.scale)
+        for k, v in list(cache.items()):
+            if abs(v) >= Decimal(10) ** 18:
+                bad_reasons[k] = "数字过大"
+                del cache[k]
+            else:
+                cache[k] = v.quantize(quantum, rounding=ROUND_HALF_UP)
     if col.type == "list":
         keys = list(cache)
         out = pl.DataFrame({"k": s}).join(pl.DataFrame({"k": pl.Series(keys, dtype=pl.String), "v": pl.Series([cache[k] for k in keys], dtype=dtype)}),

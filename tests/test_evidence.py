@@ -157,4 +157,4 @@ def test_extreme_numbers_in_a_decimal_column(tmp_path):
     ev = load(submit(tmp_path, "people", {"file": "a.xlsx"}))
     rows = ev.tables["people"].frame.to_dicts()
     assert rows[0]["amount"] == Decimal("0") and rows[0]["n"] == 3 and rows[1]["amount"] is None and rows[1]["n"] is None
-    assert sorted(p.column for p in ev.problems if p.level == "error") == ["金额", "次数"]
+    assert {p.column for p in ev.problems if p.level == "error"} == {"金额", "次数"}

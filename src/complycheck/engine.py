@@ -72,8 +72,15 @@ def evaluate(pack: RulePack, tables: dict[str, Table], as_of: date, waivers: lis
     waivers = waivers or []
     notes: list[tuple[str, str]] = []
     results: dict[str, Result] = {}
-    for rule in _dependency_order(pack.rules):
-        res = _evaluate_rule(pack, rule, tables, as_of)
+    from concurrent.futures import ThreadPoolExecutor
+
+    # Rules are independent computations over shared, read-only frames: two at a time keep both cores busy
+    # (polars releases the GIL). Dependencies and waivers are applied afterwards, in dependency order.
+    order = _dependency_order(pack.rules)
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        raw = dict(zip((r.id for r in order), pool.map(lambda r: _evaluate_rule(pack, r, tables, as_of), order)))
+    for rule in order:
+        res = raw[rule.id]
         _apply_dependencies(rule, res, results)
         _apply_waiver(rule, res, waivers, as_of, notes)
         results[rule.id] = res

@@ -15,6 +15,7 @@ from complycheck.schema import validate
 from complycheck.yamlsource import load_yaml_file
 
 MANIFEST_NAMES = ("manifest.yaml", "manifest.yml")
+BIG_FILE_BYTES = 32 * 1024 * 1024
 
 
 def sha256(path: Path) -> str:
@@ -67,22 +68,48 @@ def load_evidence(root: Path, datasets: dict[str, Dataset], only: set[str] | Non
     tables: dict[str, Table] = {}
     files: list[str] = [str(mpath)]
     entries = list(doc.data["datasets"].items())
-    for k, (name, entry) in enumerate(entries):
-        if progress is not None:
-            progress(k, len(entries), datasets[name].title if name in datasets else name)
-        where = doc.where(("datasets", name))
+    jobs = []
+    for name, entry in entries:
         if name not in datasets:
-            errors.append(EvidenceError(f"清单中的数据集“{name}”未在规则包中声明", where, f"dataset '{name}' is not declared by the rule pack"))
-            continue
-        if only is not None and name not in only:
-            continue
+            errors.append(EvidenceError(f"清单中的数据集“{name}”未在规则包中声明", doc.where(("datasets", name)), f"dataset '{name}' is not declared by the rule pack"))
+        elif only is None or name in only:
+            jobs.append((name, entry))
+
+    import threading
+
+    big = threading.Semaphore(1)  # at most one large file in memory at a time: the memory bound matters more
+
+    def load(job: tuple[str, dict[str, Any]]) -> Table | ComplycheckError:
+        name, entry = job
         try:
-            tables[name] = _load_one(root, name, entry, datasets[name], doc.where(("datasets", name, "file")), display_root,
-                                     None if columns is None else columns.get(name, set()), None if id_columns is None else id_columns.get(name, set()))
+            size = (root / entry["file"]).stat().st_size if (root / entry["file"]).is_file() else 0
+        except OSError:
+            size = 0
+        if size > BIG_FILE_BYTES:
+            with big:
+                return _load_guarded(name, entry)
+        return _load_guarded(name, entry)
+
+    def _load_guarded(name: str, entry: dict[str, Any]) -> Table | ComplycheckError:
+        try:
+            return _load_one(root, name, entry, datasets[name], doc.where(("datasets", name, "file")), display_root,
+                             None if columns is None else columns.get(name, set()), None if id_columns is None else id_columns.get(name, set()))
+        except ComplycheckError as e:
+            return e
+
+    from concurrent.futures import ThreadPoolExecutor
+
+    # two files at a time: one can be parsed in Python while polars reads or types the other
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        for k, ((name, entry), out) in enumerate(zip(jobs, pool.map(load, jobs))):
+            if progress is not None:
+                progress(k, len(jobs), datasets[name].title)
+            if isinstance(out, ComplycheckError):
+                errors.append(out)
+                continue
+            tables[name] = out
             if str(root / entry["file"]) not in files:
                 files.append(str(root / entry["file"]))
-        except ComplycheckError as e:
-            errors.append(e)
     if errors:
         raise ErrorList(errors)
     all_problems = [p for t in tables.values() for p in t.problems]

@@ -20,7 +20,7 @@ ATOMS = [
     "alias(district, params.aliases) == '科尔沁区'", "contains(name, '芳')", "length(name) >= 3", "valid_id(id_number)",
     "age(id_number, date('2022-09-19')) >= 65", "sex(id_number) == '男'", "id_number in visits.id_number", "'党建' in tags",
     "present(tags)", "contains_any(name, ['王', '李'])", "starts_with(district, '科')", "coalesce(n, 0) >= 1",
-    "(n if ok else 0) >= 1", "not (n > 2 or ok)", "year(birth_date(id_number)) < 1950", "round(amount * 2, 1) >= 3",
+    "(n if ok else 0) >= 1", "lookup(id_number, visits.id_number, visits.kind) == '入户'", "blank(lookup(id_number, visits.id_number, visits.day))", "not (n > 2 or ok)", "year(birth_date(id_number)) < 1950", "round(amount * 2, 1) >= 3",
 ]
 
 rows = st.fixed_dictionaries({
@@ -54,7 +54,7 @@ def test_engine_matches_the_row_by_row_reference(people, visit_ids, expect, wher
         pack = pack_with(text)
     except ComplycheckError:
         return  # a combination the type checker refuses (e.g. nothing here, but kept honest)
-    visits = [{"公民身份号码": v, "日期": "2022-10-02", "类型": "入户"} for v in visit_ids]
+    visits = [{"公民身份号码": v, "日期": "2022-10-02", "类型": ["入户", "电话"][i % 2]} for i, v in enumerate(visit_ids)]
     t = tables(pack, people=people, visits=visits)
     report = evaluate(pack, t, date(2022, 12, 15))
     fast = report.line_items[0].results[0]

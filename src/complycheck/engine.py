@@ -34,6 +34,7 @@ class _Ctx:
     id_birth_cached = True  # tables from the loaders carry the birth-date column of every ID column
 
     def __init__(self, tables: dict[str, Table], as_of: date, rule: Rule, personal: dict[str, dict[str, str]]):
+        self.current: Any = None  # the frame a row expression is being built for (lookup() narrows its table to it)
         self.tables = tables
         self.personal = personal
         self.as_of = as_of
@@ -47,7 +48,9 @@ class _Ctx:
             ds, where = self.rule.views[view]
             df = self.tables[ds].frame
             if where is not None:
+                outer, self.current = self.current, df
                 df = df.filter(_as_expr(where.build(self)))
+                self.current = outer
             self.cache[view] = df
             return df
         return self.tables[view].frame
@@ -214,6 +217,7 @@ def _population(rule: Rule, ctx: _Ctx) -> Any:
 
     df = ctx.frame(rule.source)
     if rule.where is not None:
+        ctx.current = df
         cond = _as_expr(rule.where.build(ctx))
         flags = df.select(cond.alias("__w"))["__w"]
         unknown = int(flags.is_null().sum())
@@ -261,6 +265,7 @@ def _share(rule: Rule, ctx: _Ctx, pop: Any, res: Result) -> None:
     assert rule.expect is not None
     if pop.height == 0:
         _empty(rule, "记录", "rows")
+    ctx.current = pop
     flags = pop.select(_as_expr(rule.expect.build(ctx)).alias("__ok"))["__ok"]
     frame = pop.with_columns(flags.alias("__ok"))
     key = rule.distinct
@@ -424,6 +429,7 @@ def _group_counts(rule: Rule, df: Any, by: list[str]) -> dict[tuple[Any, ...], i
 
 def _with_group(rule: Rule, ctx: _Ctx, df: Any) -> Any:
     assert rule.group_by is not None
+    ctx.current = df
     return df.with_columns(_as_expr(rule.group_by.build(ctx)).alias("__group"))
 
 

@@ -555,7 +555,10 @@ class _Compiler:
         def table(ctx):
             import polars as pl
 
+            current = getattr(ctx, "current", None)
             df = ctx.frame(view).select([kcol, vcol]).filter(pl.col(kcol).is_not_null())
+            if key.col is not None and current is not None and key.col in current.columns:
+                df = df.filter(pl.col(kcol).is_in(current.get_column(key.col).implode()))
             return df.unique(subset=[kcol], keep="last", maintain_order=True)
         if key.const:
             def bc(ctx):
@@ -566,7 +569,10 @@ class _Compiler:
             return Node(vref.elem or "any", bc, True)
 
         def br(ctx):
+            import polars as pl
+
             df = table(ctx)
+            current = getattr(ctx, "current", None)
             return lift(key.build(ctx)).replace_strict(df[kcol], df[vcol], default=None, return_dtype=df.schema[vcol])
         return Node(vref.elem or "any", br, False)
 

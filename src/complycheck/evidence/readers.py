@@ -21,6 +21,7 @@ MAX_XLSX_UNCOMPRESSED = 2 * 1024 * 1024 * 1024
 MAX_XLSX_RATIO = 200
 MAX_COLUMNS = 500
 FAST_CSV_BYTES = 1024 * 1024
+HEAD_ROWS = 16
 MAX_XLSX_CELLS = 60_000_000
 
 
@@ -36,7 +37,7 @@ class RawSheet:
     records: bool = False  # came from JSON/YAML records: an empty list is an empty table, not a missing header
     frame: Any = None
 
-    def head_rows(self, n: int = 16) -> list[list[Any]]:
+    def head_rows(self, n: int = HEAD_ROWS) -> list[list[Any]]:
         if isinstance(self.frame, LazyCsv):
             return [list(r) for r in self.frame.head(n).iter_rows()]
         if self.frame is not None:
@@ -211,7 +212,10 @@ class LazyCsv:
         return df
 
     def head(self, n: int) -> Any:
-        return self._read(None, n)
+        cached = self.__dict__.get("_head")
+        if cached is None or cached[0] < n:
+            self.__dict__["_head"] = (n, self._read(None, n))
+        return self.__dict__["_head"][1].head(n)
 
     def read(self, columns: list[int] | None) -> Any:
         return self._read(columns, None)
@@ -231,7 +235,7 @@ def _read_csv_fast(source: Path | bytes, head_text: str, delim: str, path: Path,
         return None
     lazy = LazyCsv(source, delim, width, path, display, encoding)
     try:
-        lazy.head(16)
+        lazy.head(HEAD_ROWS)
     except FastReadFailed:
         return None
     return lazy

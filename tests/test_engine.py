@@ -259,3 +259,12 @@ def test_clause_coverage_and_unmasked_ids_never_reach_the_report():
     text = json.dumps(report_dict(report), ensure_ascii=False)
     assert P1 not in text and "张三" not in text
     assert report.clause_coverage == [{"clause": "X.1", "line_item": "", "rules": ["R1"], "status": "fail"}]
+
+
+def test_optional_datasets_absent_are_read_as_empty():
+    rules = COVERAGE.replace("    distinct: id_number\n", "    optional: [visits]\n    distinct: id_number\n")
+    ppl = people((P1, "a", "", "", "", "", "", ""))
+    _, r = run_rules(rules, people=ppl)
+    assert r["COV"].status == "fail" and r["COV"].details["optional_datasets_absent"] == ["visits"]
+    _, r = run_rules(COVERAGE, people=ppl)
+    assert r["COV"].status == "missing_evidence"

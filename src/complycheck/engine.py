@@ -183,6 +183,12 @@ def _new_result(rule: Rule) -> Result:
 
 def _evaluate_rule(pack: RulePack, rule: Rule, tables: dict[str, Table], as_of: date) -> Result:
     res = _new_result(rule)
+    absent_optional = [n for n in rule.optional if n not in tables]
+    if absent_optional:  # optional datasets a submission does not have are read as empty tables
+        from complycheck.evidence.tables import empty_table
+
+        tables = dict(tables) | {n: empty_table(pack.datasets[n]) for n in absent_optional}
+        res.details["optional_datasets_absent"] = sorted(absent_optional)
     missing = sorted(n for n in rule.reads if n not in tables)
     if missing:
         titles = "、".join(f"{pack.datasets[m].title}（{m}）" for m in missing if m in pack.datasets)

@@ -145,6 +145,7 @@ class Rule:
     derived: bool
     location: Location
     reads: frozenset[str] = frozenset()  # datasets the rule needs
+    optional: frozenset[str] = frozenset()  # datasets that may be absent (read as empty)
 
     @property
     def mode(self) -> str:

@@ -393,6 +393,9 @@ class _Builder:
         modes = [k for k in ("expect", "measure", "period", "group_by") if r.get(k) is not None]
         if len([m for m in modes if m != "group_by" or "period" not in modes]) > 1:
             errs.append(RuleFileError(f"规则 {rid}：expect、measure、period、group_by 只能选一种（另见 period 可与 group_by 组合）", doc.where(base), f"rule {rid}: use only one of expect, measure, period, group_by (period may combine with group_by)"))
+        for j, name in enumerate(r.get("optional", [])):
+            if name not in datasets:
+                errs.append(RuleFileError(f"规则 {rid}：optional 中的数据集“{name}”未声明", doc.where(base + ("optional", j)), f"rule {rid}: optional dataset '{name}' is not declared"))
         if errs:
             raise ErrorList(errs)
         compiled = [where, expect, measure, groups, group_by, due, pending_if, *thresholds.values()] + [v[1] for v in views.values()]
@@ -409,5 +412,5 @@ class _Builder:
             pending_reason=r.get("pending_reason", ""), pending_reason_en=r.get("pending_reason_en", ""),
             depends_on=tuple(r.get("depends_on", [])), on_missing=r.get("on_missing", "missing_evidence"),
             on_empty=r.get("on_empty", "not_applicable"), params={k: local[k] for k in (r.get("params") or {}) if k in local},
-            derived=bool(r.get("derived", False)), location=doc.where(base), reads=frozenset(reads),
+            derived=bool(r.get("derived", False)), location=doc.where(base), reads=frozenset(reads), optional=frozenset(r.get("optional", [])),
         )

@@ -69,7 +69,7 @@ def validate_all(rules: Path, evidence: Path | None) -> list[Finding]:
         out.append(Finding(str(loc), p.message, p.message_en, p.level))
     missing = sorted(set(pack.datasets) - set(ev.tables))
     for name in missing:
-        readers = [r.id for r in pack.rules if name in r.reads]
+        readers = [r.id for r in pack.rules if name in r.reads and name not in r.optional]
         if readers:
             out.append(Finding(str(evidence / "manifest.yaml"), f"清单中没有数据集“{name}”（{pack.datasets[name].title}），规则 {', '.join(readers[:5])} 将缺少证据",
                                f"the manifest has no dataset '{name}'; rules {', '.join(readers[:5])} will lack evidence", "warning"))

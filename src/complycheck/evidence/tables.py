@@ -300,3 +300,8 @@ def _check_values(s: Any, col: Column, rows: Any, file: str, sheet: str | None, 
         r = pl.DataFrame({"v": s, "r": rows}).filter(pl.col("v") == v)["r"][0]
         shown = mask_value(v, col.personal) if col.personal else v
         problems.append(Problem(file, sheet, r, col.header, f"“{shown}”不在可选值（{'、'.join(col.values)}）中", f"'{shown}' is not one of the allowed values ({', '.join(col.values)})"))
+
+
+def empty_table(ds: Dataset) -> Table:
+    """A dataset with no rows (for optional datasets a submission does not include): typed columns, no I/O."""
+    return build_table(RawSheet([], None, records=True), ds, f"<{ds.name}: 无/none>", {})

@@ -67,8 +67,3 @@ class ErrorList(ComplycheckError):
 
     def render(self, lang: str = "zh") -> str:
         return "\n".join(e.render(lang) for e in self.errors)
-
-
-def bi(zh: str, en: str) -> tuple[str, str]:
-    """A message in both languages, as (zh, en)."""
-    return zh, en

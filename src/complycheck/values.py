@@ -18,7 +18,8 @@ FALSE_WORDS = {"否", "无", "×", "✗", "✘", "x", "n", "no", "false", "f", "
 EXCEL_EPOCH = date(1899, 12, 30)
 EXCEL_EPOCH_1904 = date(1904, 1, 1)
 _CN_DIGITS = {"〇": "0", "零": "0", "一": "1", "二": "2", "三": "3", "四": "4", "五": "5", "六": "6", "七": "7", "八": "8", "九": "9"}
-_HYPHENS = str.maketrans({c: "-" for c in "－—–‐‑‒―"})
+HYPHEN_CHARS = "－—–‐‑‒―"  # unified to "-"
+_HYPHENS = str.maketrans({c: "-" for c in HYPHEN_CHARS})
 
 
 def normalize_text(raw: str) -> str:

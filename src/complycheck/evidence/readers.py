@@ -12,7 +12,7 @@ import json
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 from complycheck.errors import EvidenceError, Location
 
@@ -38,21 +38,22 @@ class RawSheet:
     frame: Any = None
 
     def head_rows(self, n: int = HEAD_ROWS) -> list[list[Any]]:
-        if isinstance(self.frame, LazyCsv):
-            return [list(r) for r in self.frame.head(n).iter_rows()]
         if self.frame is not None:
             return [list(r) for r in self.frame.head(n).iter_rows()]
         return self.rows[:n]
 
+    def width(self) -> int:
+        """The most cells any record has."""
+        if self.frame is not None:
+            return self.frame.width
+        return max((len(r) for r in self.rows), default=0)
+
     def string_frame(self, columns: list[int] | None = None) -> Any:
-        """Cells as text (None for blank), one column c<j> per position: the form typing works on.
-        A large CSV reads only the positions asked for; it raises FastReadFailed when the exact reader is needed."""
+        """Cells as text (None for blank), one column c<j> per position: the form typing works on."""
         import polars as pl
 
-        if isinstance(self.frame, LazyCsv):
-            return self.frame.read(columns)
         if self.frame is not None:
-            return self.frame
+            return pl.concat(list(self.string_batches(columns, 0, None)), how="vertical").drop("__idx")
         width = max((len(r) for r in self.rows), default=0)
         wanted = range(width) if columns is None else sorted(j for j in set(columns) if j < width)
         rect = all(len(r) == width for r in self.rows)
@@ -62,6 +63,19 @@ class RawSheet:
             values = list(by_col[j]) if by_col is not None else [(r[j] if j < len(r) else None) for r in self.rows]
             cols.append(_text_series(f"c{j}", values))
         return pl.DataFrame(cols) if cols else pl.DataFrame()
+
+    def string_batches(self, columns: list[int] | None, start: int, batch_rows: int | None) -> Iterator[Any]:
+        """The text frame from record `start` on, in batches of `batch_rows` records (None: one batch), each with
+        the 0-based record index `__idx`. A large CSV is streamed from disk, so only one batch of text is in memory;
+        it raises FastReadFailed (possibly after some batches) when the exact reader is needed."""
+        if isinstance(self.frame, LazyCsv):
+            yield from self.frame.batches(columns, start, batch_rows)
+            return
+        frame = self.string_frame(columns).with_row_index("__idx").slice(start)
+        if batch_rows is None or frame.height <= batch_rows:
+            yield frame
+            return
+        yield from frame.iter_slices(batch_rows)
 
 
 def _text_series(name: str, values: list[Any]) -> Any:
@@ -196,32 +210,70 @@ class LazyCsv:
     display: str
     encoding: str | None
 
-    def _read(self, columns: list[int] | None, n_rows: int | None) -> Any:
+    def _scan(self, source: Any) -> Any:
         import polars as pl
 
-        src = self.source if isinstance(self.source, Path) else io.BytesIO(self.source)
-        cols = sorted(set(columns)) if columns is not None else None
-        try:
-            df = pl.read_csv(src, has_header=False, infer_schema=False, separator=self.delim, quote_char='"', raise_if_empty=False,
-                             schema={f"c{j}": pl.String for j in range(self.width)}, encoding="utf8", n_rows=n_rows,
-                             columns=[j for j in cols if j < self.width] if cols is not None else None)
-        except Exception:  # polars' own errors: the exact reader names the row
-            raise FastReadFailed() from None
-        if "c0" in df.columns and df.height and isinstance(df[0, "c0"], str) and df[0, "c0"].startswith("\ufeff"):
-            df = df.with_columns(pl.when(pl.int_range(pl.len()) == 0).then(pl.col("c0").str.strip_prefix("\ufeff")).otherwise(pl.col("c0")).alias("c0"))
-        return df
+        return pl.scan_csv(source, has_header=False, infer_schema=False, separator=self.delim, quote_char='"', raise_if_empty=False,
+                           schema={f"c{j}": pl.String for j in range(self.width)}, encoding="utf8")
 
     def head(self, n: int) -> Any:
+        """The first records, parsed from the first 64 KB when they fit there (else from the whole file)."""
+        import polars as pl
+
         cached = self.__dict__.get("_head")
         if cached is None or cached[0] < n:
-            self.__dict__["_head"] = (n, self._read(None, n))
+            df = None
+            raw = _first_bytes(self.source, 65536)
+            whole = len(raw) < 65536
+            cut = len(raw) if whole else raw.rfind(b"\n") + 1
+            if cut > 0:
+                try:
+                    df = self._scan(raw[:cut]).head(n).collect()
+                except Exception:  # a quoted field across the cut, say: read from the whole file
+                    df = None
+                if df is not None and df.height < n and not whole:
+                    df = None
+            if df is None:
+                try:
+                    df = self._scan(self.source).head(n).collect()
+                except Exception:  # polars' own errors: the exact reader names the row
+                    raise FastReadFailed() from None
+            if "c0" in df.columns and df.height and isinstance(df[0, "c0"], str) and df[0, "c0"].startswith("\ufeff"):
+                df = df.with_columns(pl.when(pl.int_range(pl.len()) == 0).then(pl.col("c0").str.strip_prefix("\ufeff")).otherwise(pl.col("c0")).alias("c0"))
+            self.__dict__["_head"] = (n, df)
         return self.__dict__["_head"][1].head(n)
 
-    def read(self, columns: list[int] | None) -> Any:
-        return self._read(columns, None)
+    def batches(self, columns: list[int] | None, start: int, batch_rows: int | None) -> Iterator[Any]:
+        """Records from `start` on, only the positions asked for, streamed from disk in batches (see RawSheet)."""
+        import polars as pl
+
+        if start == 0:  # the header is never record 0 of the data, but be exact about a BOM if it is
+            head = self.head(HEAD_ROWS)
+        cols = [f"c{j}" for j in sorted(set(columns)) if j < self.width] if columns is not None else [f"c{j}" for j in range(self.width)]
+        lf = self._scan(self.source).select(cols).with_row_index("__idx").slice(start)
+        try:
+            if batch_rows is None:
+                df = lf.collect()
+                if start == 0 and df.height and "c0" in df.columns:
+                    df = df.with_columns(pl.when(pl.col("__idx") == 0).then(head["c0"][0]).otherwise(pl.col("c0")).alias("c0"))
+                yield df
+                return
+            for df in lf.collect_batches(chunk_size=batch_rows):
+                if start == 0 and df.height and "c0" in df.columns and df[0, "__idx"] == 0:
+                    df = df.with_columns(pl.when(pl.col("__idx") == 0).then(head["c0"][0]).otherwise(pl.col("c0")).alias("c0"))
+                yield df
+        except pl.exceptions.PolarsError:  # polars' own errors: the exact reader names the row
+            raise FastReadFailed() from None
 
     def exact(self) -> "RawSheet":
         return read_csv_exact(self.path, self.display, self.encoding)
+
+
+def _first_bytes(source: Path | bytes, n: int) -> bytes:
+    if isinstance(source, bytes):
+        return source[:n]
+    with source.open("rb") as f:
+        return f.read(n)
 
 
 def _read_csv_fast(source: Path | bytes, head_text: str, delim: str, path: Path, display: str, encoding: str | None) -> Any:

@@ -146,12 +146,16 @@ def _dtype(col: Column, values: list[Any]) -> Any:
             "id_number": pl.String, "list": pl.List(pl.String)}[t]
 
 
+BATCH_ROWS = 100_000
+
+
 def build_table(sheet: RawSheet, ds: Dataset, file: str, manifest_entry: dict[str, Any],
-                columns: set[str] | None = None, id_columns: set[str] | None = None) -> Table:
-    """Type a raw sheet against a dataset declaration; unreadable cells become problems. Works column-wise.
+                columns: set[str] | None = None, id_columns: set[str] | None = None, batch_rows: int | None = None) -> Table:
+    """Type a raw sheet against a dataset declaration; unreadable cells become problems. Works column-wise, a batch
+    of records at a time: a large CSV streams from disk, so its text is never all in memory at once.
 
     `columns`, when given, limits typing to the columns the rules read (validate types them all);
-    `id_columns` limits the cached birth dates likewise."""
+    `id_columns` limits the cached birth dates likewise. The result does not depend on `batch_rows` (default BATCH_ROWS)."""
     import polars as pl
 
     if sheet.records and not sheet.rows and sheet.frame is None:
@@ -173,47 +177,107 @@ def build_table(sheet: RawSheet, ds: Dataset, file: str, manifest_entry: dict[st
     dup = {h for h in headers if h and headers.count(h) > 1}
     for h in sorted(dup):
         problems.append(Problem(file, sheet.sheet, start - nhdr + 1, h, f"表头“{h}”重复，使用第一个", f"duplicate header '{h}'; the first is used", "warning"))
-    wanted = sorted({i for name, i in colmap.items() if columns is None or name in columns} | {0, 1} | ({*range(len(headers))} if columns is None else set()))
+    # cells beyond the header are read too, to be reported (the streamed reader never has any: it falls back)
+    wanted = sorted({i for name, i in colmap.items() if columns is None or name in columns} | {0, 1} | ({*range(len(headers))} if columns is None else set())
+                    | set(range(len(headers), sheet.width())))
+    typed = [c for c in ds.columns.values() if columns is None or c.name in columns]
+    id_cols = [c.name for c in typed if c.type == "id_number" and (id_columns is None or c.name in id_columns)]
+    typer = _Typer(typed, colmap, len(headers), sheet.date1904, file, sheet.sheet, id_cols)
     try:
-        raw = sheet.string_frame(wanted)
+        parts = [typer.batch(raw) for raw in sheet.string_batches(wanted, start, batch_rows or BATCH_ROWS)]
     except FastReadFailed:  # the large-file reader gave up: the exact one reads (and names) everything
         exact = sheet.frame.exact()
-        return build_table(exact, ds, file, manifest_entry, columns, id_columns)
-    raw = raw.with_row_index("__idx").slice(start)
-    cells = [c for c in raw.columns if c != "__idx"]
-    used = {f"c{i}" for name, i in colmap.items() if columns is None or name in columns} & set(cells)
-    stripped = raw.with_columns([pl.col(c).str.strip_chars() for c in sorted(used)])
-    # a row is blank when no cell holds anything (cells no rule reads are not stripped: a cheap length test)
-    nonblank = pl.any_horizontal([pl.col(c).str.len_bytes() > 0 for c in cells]).fill_null(False) if cells else pl.lit(False)
-    stripped = stripped.filter(nonblank)
-    stripped = _drop_summary_rows(stripped, cells, colmap, file, sheet.sheet, problems)
-    width = len(headers)
-    extra = [c for c in cells if int(c[1:]) >= width]
-    if extra:
-        beyond = stripped.filter(pl.any_horizontal([pl.col(c).is_not_null() for c in extra]))
-        for idx in beyond["__idx"].head(20).to_list():
-            problems.append(Problem(file, sheet.sheet, idx + 1, None, "本行有超出表头的单元格，已忽略", "cells beyond the header were ignored", "warning"))
-    rows = stripped["__idx"] + 1
-    out: list[Any] = [rows.alias("__row").cast(pl.Int64)]
-    for c in ds.columns.values():
-        if columns is not None and c.name not in columns:
-            continue
-        idx = colmap.get(c.name)
-        series = stripped[f"c{idx}"].replace("", None) if idx is not None and f"c{idx}" in stripped.columns else pl.Series(c.name, [None] * stripped.height, dtype=pl.String)
-        out.append(_convert(series, c, sheet.date1904, rows, file, sheet.sheet, problems).alias(c.name))
-    del stripped, raw
-    frame = pl.DataFrame(out)
-    id_cols = [c.name for c in ds.columns.values() if c.type == "id_number" and c.name in frame.columns and (id_columns is None or c.name in id_columns)]
-    if id_cols:  # birth date of every valid ID number, computed once: valid_id(), age() and sex() read it
-        from complycheck.expr import with_birth_columns
-
-        frame = with_birth_columns(frame, id_cols)
+        return build_table(exact, ds, file, manifest_entry, columns, id_columns, batch_rows)
+    if not parts:  # no records after the header
+        parts = [typer.batch(pl.DataFrame({"__idx": pl.Series([], dtype=pl.UInt32), **{f"c{j}": pl.Series([], dtype=pl.String) for j in wanted}}))]
+    frame = typer.finish(parts, problems)
     hdr_map = {c: headers[i] for c, i in colmap.items()}
     return Table(ds.name, file, sheet.sheet, frame, hdr_map, problems)
 
 
-def _drop_summary_rows(df: Any, cells: list[str], colmap: dict[str, int], file: str, sheet: str | None, problems: list[Problem]) -> Any:
-    """合计/总计/备注 rows: skipped and reported when they start in the first two columns."""
+class _Typer:
+    """Types batches of text records; what it learns (parsed values, problems found) carries across batches, so the
+    table and its problems are the same however the records are batched."""
+
+    def __init__(self, typed: list[Column], colmap: dict[str, int], width: int, date1904: bool, file: str, sheet: str | None, id_cols: list[str]):
+        self.typed, self.colmap, self.width, self.date1904 = typed, colmap, width, date1904
+        self.file, self.sheet, self.id_cols = file, sheet, id_cols
+        self.summary: list[Problem] = []
+        self.extra: list[Problem] = []
+        self.cols = {c.name: _ColumnState() for c in typed}
+
+    def batch(self, raw: Any) -> Any:
+        import polars as pl
+
+        cells = [c for c in raw.columns if c != "__idx"]
+        used = {f"c{i}" for name, i in self.colmap.items() if name in self.cols} & set(cells)
+        stripped = raw.with_columns([pl.col(c).str.strip_chars() for c in sorted(used)])
+        # a row is blank when no cell holds anything (cells no rule reads are not stripped: a cheap length test)
+        nonblank = pl.any_horizontal([pl.col(c).str.len_bytes() > 0 for c in cells]).fill_null(False) if cells else pl.lit(False)
+        stripped = stripped.filter(nonblank)
+        stripped = _drop_summary_rows(stripped, cells, self.file, self.sheet, self.summary)
+        extra = [c for c in cells if int(c[1:]) >= self.width]
+        if extra and len(self.extra) < MAX_PROBLEMS_PER_COLUMN:
+            beyond = stripped.filter(pl.any_horizontal([pl.col(c).is_not_null() for c in extra]))
+            for idx in beyond["__idx"].head(MAX_PROBLEMS_PER_COLUMN - len(self.extra)).to_list():
+                self.extra.append(Problem(self.file, self.sheet, idx + 1, None, "本行有超出表头的单元格，已忽略", "cells beyond the header were ignored", "warning"))
+        rows = (stripped["__idx"] + 1).cast(pl.Int64)
+        out: list[Any] = [rows.alias("__row")]
+        for c in self.typed:
+            idx = self.colmap.get(c.name)
+            series = stripped[f"c{idx}"].replace("", None) if idx is not None and f"c{idx}" in stripped.columns else pl.Series(c.name, [None] * stripped.height, dtype=pl.String)
+            out.append(_convert(series, c, self.date1904, rows, self.file, self.sheet, self.cols[c.name]).alias(c.name))
+        del stripped, raw
+        frame = pl.DataFrame(out)
+        if self.id_cols:  # birth date of every valid ID number, computed once: valid_id(), age() and sex() read it
+            from complycheck.expr import with_birth_columns
+
+            frame = with_birth_columns(frame, self.id_cols)
+        return frame
+
+    def finish(self, parts: list[Any], problems: list[Problem]) -> Any:
+        import polars as pl
+
+        scales = {c.name: max(p.schema[c.name].scale for p in parts) for c in self.typed if c.type == "decimal"}
+        if scales and len(parts) > 1:  # each batch has the scale its own values need: widen to the largest (exact)
+            parts = [p.with_columns([pl.col(n).cast(pl.Decimal(38, s)) for n, s in scales.items()]) for p in parts]
+        frame = parts[0] if len(parts) == 1 else pl.concat(parts, how="vertical", rechunk=False)
+        problems.extend(self.summary)
+        problems.extend(self.extra)
+        for c in self.typed:
+            problems.extend(self.cols[c.name].report(c, self.file, self.sheet))
+        return frame
+
+
+class _ColumnState:
+    """One column across batches: parsed distinct values, unreadable cells and disallowed values seen so far."""
+
+    def __init__(self) -> None:
+        self.cache: dict[str, Any] = {}
+        self.bad_reasons: dict[str, str] = {}
+        self.bad_cells: list[tuple[str, int]] = []  # the first MAX_PROBLEMS_PER_COLUMN unreadable cells
+        self.bad_total = 0
+        self.disallowed: dict[str, int] = {}  # value not among the allowed ones -> first row
+        self.notes: list[Problem] = []
+
+    def report(self, col: Column, file: str, sheet: str | None) -> list[Problem]:
+        out = list(self.notes)
+        for v, r in self.bad_cells:
+            shown = mask_value(v, col.personal) if col.personal else mask_value(v, None)
+            out.append(Problem(file, sheet, r, col.header, f"无法读取“{shown[:40]}”：{self.bad_reasons[v]}，按空白（未知）处理",
+                               f"cannot read '{shown[:40]}' as {col.type}; treated as blank (unknown)"))
+        if self.bad_total > MAX_PROBLEMS_PER_COLUMN:
+            out.append(Problem(file, sheet, None, col.header, f"该列另有 {self.bad_total - MAX_PROBLEMS_PER_COLUMN} 个单元格无法读取",
+                               f"{self.bad_total - MAX_PROBLEMS_PER_COLUMN} more unreadable cells in this column"))
+        for v in sorted(self.disallowed)[:MAX_PROBLEMS_PER_COLUMN]:
+            shown = mask_value(v, col.personal) if col.personal else v
+            out.append(Problem(file, sheet, self.disallowed[v], col.header, f"“{shown}”不在可选值（{'、'.join(col.values)}）中",
+                               f"'{shown}' is not one of the allowed values ({', '.join(col.values)})"))
+        return out
+
+
+def _drop_summary_rows(df: Any, cells: list[str], file: str, sheet: str | None, problems: list[Problem]) -> Any:
+    """合计/总计/备注 rows: skipped and reported (the first 20) when they start in the first two columns."""
     import polars as pl
 
     if not cells:
@@ -222,25 +286,33 @@ def _drop_summary_rows(df: Any, cells: list[str], colmap: dict[str, int], file: 
     pattern = SUMMARY_ROW.pattern
     flag = first.str.contains(pattern).fill_null(False)
     hits = df.filter(flag)
-    for idx, text in zip(hits["__idx"].head(20).to_list(), hits.select(first.alias("f"))["f"].head(20).to_list()):
+    room = max(MAX_PROBLEMS_PER_COLUMN - len(problems), 0)
+    for idx, text in zip(hits["__idx"].head(room).to_list(), hits.select(first.alias("f"))["f"].head(room).to_list()):
         problems.append(Problem(file, sheet, idx + 1, None, f"合计/备注行已跳过：“{str(text)[:20]}”", f"total/note row skipped: '{str(text)[:20]}'", "warning"))
     return df.filter(~flag) if hits.height else df
 
 
 _ID_SHAPE = r"^[0-9]{17}[0-9X]$"
+_DASHES = f"[{V.HYPHEN_CHARS}]"
 
 
-def _convert(s: Any, col: Column, date1904: bool, rows: Any, file: str, sheet: str | None, problems: list[Problem]) -> Any:
-    """One text column to its declared type, vectorised: each distinct value is parsed once."""
+def _convert(s: Any, col: Column, date1904: bool, rows: Any, file: str, sheet: str | None, st: _ColumnState) -> Any:
+    """One text column (a batch of it) to its declared type, vectorised: each distinct value is parsed once."""
     import polars as pl
 
     if col.type == "string":
-        odd = s.filter(s.str.contains(r"[^\x00-\x7F]").fill_null(False)).unique()  # ASCII needs no normalising
-        hyphens = set(odd.filter(odd.str.contains("[－—–‐‑‒―]")).to_list())
-        mapping = {v: V.normalize_text(v) for v in odd.to_list() if v in hyphens or not unicodedata.is_normalized("NFKC", v)}
-        mapping = {k: (v or None) for k, v in mapping.items() if v != k}
+        # only text that NFKC would change, or that holds a dash to unify, is normalised in Python (ASCII never is);
+        # polars' NFKC only picks the candidates: normalisation is stable across Unicode versions
+        wide = s.filter((s.str.len_bytes() != s.str.len_chars()).fill_null(False)).unique()
+        odd = wide.filter((wide.str.normalize("NFKC") != wide) | wide.str.contains(_DASHES))
+        mapping = {}
+        for v in odd.to_list():
+            if v not in st.cache:
+                st.cache[v] = V.normalize_text(v) or None
+            if st.cache[v] != v:
+                mapping[v] = st.cache[v]
         out = s.replace(mapping) if mapping else s
-        _check_values(out, col, rows, file, sheet, problems)
+        _check_values(out, col, rows, st)
         return out
     if col.type == "id_number":
         up = s.str.to_uppercase()
@@ -250,56 +322,53 @@ def _convert(s: Any, col: Column, date1904: bool, rows: Any, file: str, sheet: s
         bad = [v for v in set(mapping.values()) if "科学计数法" in (V.id_problem(v) or "")]
         if bad:
             hit = pl.DataFrame({"v": out, "r": rows}).filter(pl.col("v").is_in(bad))
-            for v, r in hit.head(MAX_PROBLEMS_PER_COLUMN).iter_rows():
-                problems.append(Problem(file, sheet, r, col.header, f"{mask_value(v, 'id_number')}：身份证号被 Excel 存成科学计数法，已损坏，无法恢复",
+            room = max(MAX_PROBLEMS_PER_COLUMN - len(st.notes), 0)
+            for v, r in hit.head(room).iter_rows():
+                st.notes.append(Problem(file, sheet, r, col.header, f"{mask_value(v, 'id_number')}：身份证号被 Excel 存成科学计数法，已损坏，无法恢复",
                                         f"{mask_value(v, 'id_number')}: ID number stored by Excel in scientific notation; corrupted, cannot be recovered"))
         return out
     parse = _parser(col, date1904)
-    cache: dict[str, Any] = {}
-    bad_reasons: dict[str, str] = {}
-    for v in s.drop_nulls().unique().to_list():
-        try:
-            cache[v] = parse(v)
-        except (ValueError, ArithmeticError) as e:
-            bad_reasons[v] = str(e)
-    dtype = _dtype(col, list(cache.values()))
+    distinct = s.drop_nulls().unique().to_list()
+    for v in distinct:
+        if v not in st.cache and v not in st.bad_reasons:
+            try:
+                st.cache[v] = parse(v)
+            except (ValueError, ArithmeticError) as e:
+                st.bad_reasons[v] = str(e)
+    here = {v: st.cache[v] for v in distinct if v in st.cache}
+    dtype = _dtype(col, list(here.values()))
     if col.type == "decimal":  # exact decimals at the column's scale; beyond 18 whole digits is not a real figure
         quantum = Decimal(1).scaleb(-dtype.scale)
-        for k, v in list(cache.items()):
+        for k, v in list(here.items()):
             if abs(v) >= Decimal(10) ** 18:
-                bad_reasons[k] = "数字过大"
-                del cache[k]
+                st.bad_reasons[k] = "数字过大"
+                del here[k], st.cache[k]
             else:
-                cache[k] = v.quantize(quantum, rounding=ROUND_HALF_UP)
+                here[k] = v.quantize(quantum, rounding=ROUND_HALF_UP)
     if col.type == "list":
-        keys = list(cache)
-        out = pl.DataFrame({"k": s}).join(pl.DataFrame({"k": pl.Series(keys, dtype=pl.String), "v": pl.Series([cache[k] for k in keys], dtype=dtype)}),
+        keys = list(here)
+        out = pl.DataFrame({"k": s}).join(pl.DataFrame({"k": pl.Series(keys, dtype=pl.String), "v": pl.Series([here[k] for k in keys], dtype=dtype)}),
                                          on="k", how="left", maintain_order="left")["v"]
     else:
-        out = s.replace_strict(pl.Series(list(cache), dtype=pl.String), pl.Series(list(cache.values()), dtype=dtype, strict=False), default=None, return_dtype=dtype)
-    if bad_reasons:
-        hit = pl.DataFrame({"v": s, "r": rows}).filter(pl.col("v").is_in(list(bad_reasons)))
-        for v, r in hit.head(MAX_PROBLEMS_PER_COLUMN).iter_rows():
-            shown = mask_value(v, col.personal) if col.personal else mask_value(v, None)
-            problems.append(Problem(file, sheet, r, col.header, f"无法读取“{shown[:40]}”：{bad_reasons[v]}，按空白（未知）处理",
-                                    f"cannot read '{shown[:40]}' as {col.type}; treated as blank (unknown)"))
-        if hit.height > MAX_PROBLEMS_PER_COLUMN:
-            problems.append(Problem(file, sheet, None, col.header, f"该列另有 {hit.height - MAX_PROBLEMS_PER_COLUMN} 个单元格无法读取",
-                                    f"{hit.height - MAX_PROBLEMS_PER_COLUMN} more unreadable cells in this column"))
+        out = s.replace_strict(pl.Series(list(here), dtype=pl.String), pl.Series(list(here.values()), dtype=dtype, strict=False), default=None, return_dtype=dtype)
+    bad_here = [v for v in distinct if v in st.bad_reasons]
+    if bad_here:
+        hit = pl.DataFrame({"v": s, "r": rows}).filter(pl.col("v").is_in(bad_here))
+        room = max(MAX_PROBLEMS_PER_COLUMN - len(st.bad_cells), 0)
+        st.bad_cells.extend(hit.head(room).iter_rows())
+        st.bad_total += hit.height
     return out
 
 
-def _check_values(s: Any, col: Column, rows: Any, file: str, sheet: str | None, problems: list[Problem]) -> None:
+def _check_values(s: Any, col: Column, rows: Any, st: _ColumnState) -> None:
     import polars as pl
 
     if not col.values:
         return
     uniq = s.drop_nulls().unique()
-    seen_bad = sorted(uniq.filter(~uniq.is_in(list(col.values))).to_list())
-    for v in seen_bad[:MAX_PROBLEMS_PER_COLUMN]:
-        r = pl.DataFrame({"v": s, "r": rows}).filter(pl.col("v") == v)["r"][0]
-        shown = mask_value(v, col.personal) if col.personal else v
-        problems.append(Problem(file, sheet, r, col.header, f"“{shown}”不在可选值（{'、'.join(col.values)}）中", f"'{shown}' is not one of the allowed values ({', '.join(col.values)})"))
+    for v in uniq.filter(~uniq.is_in(list(col.values))).to_list():
+        if v not in st.disallowed:
+            st.disallowed[v] = pl.DataFrame({"v": s, "r": rows}).filter(pl.col("v") == v)["r"][0]
 
 
 def empty_table(ds: Dataset) -> Table:

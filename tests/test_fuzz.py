@@ -33,10 +33,15 @@ def test_any_text_as_a_rule_file(text):
 @FAST
 @given(st.lists(yaml_chars, max_size=80).map("".join))
 def test_yaml_like_noise(text):
-    try:
-        load_yaml_text(text, "f.yaml")
-    except ComplycheckError as e:
-        assert str(e.location).startswith("f.yaml")
+    got = []
+    for fast in (True, False):  # libyaml and the exact loader must agree, data, positions and errors alike
+        try:
+            d = load_yaml_text(text, "f.yaml", fast=fast)
+            got.append((d.data, d.positions, d.key_positions))
+        except ComplycheckError as e:
+            assert str(e.location).startswith("f.yaml")
+            got.append(e.render("zh"))
+    assert got[0] == got[1]
 
 
 names = st.sampled_from(["ok", "n", "name", "day", "amount", "tags", "district", "id_number", "params.threshold", "params.districts",

@@ -44,3 +44,41 @@ def test_encodings():
         with pytest.raises(RuleFileError) as e:
             decode_text(raw, "f")
         assert want in e.value.render("zh")
+
+
+def _both(text: str):
+    """(fast path result or error, exact loader result or error): data, positions and key positions."""
+    out = []
+    for fast in (True, False):
+        try:
+            d = load_yaml_text(text, "f.yaml", fast=fast)
+            out.append((d.data, d.positions, d.key_positions))
+        except RuleFileError as e:
+            out.append(e.render("zh"))
+    return out
+
+
+def test_libyaml_and_the_exact_loader_agree_on_every_yaml_file_in_the_repository():
+    from pathlib import Path
+
+    from complycheck.yamlsource import _load_fast
+
+    root = Path(__file__).resolve().parent.parent
+    files = [p for p in root.rglob("*.y*ml") if ".venv" not in p.parts and ".git" not in p.parts]
+    assert len(files) >= 15  # the pack, its tests, the evidence manifest and tables, the workflow files
+    for p in files:
+        text = p.read_text("utf-8")
+        assert _load_fast(text, "f.yaml") is not None, p  # really taken by the fast path
+        fast, exact = _both(text)
+        assert fast == exact, p
+
+
+@pytest.mark.parametrize("text", [
+    "标题: 中文值\n  # 注释\n列表: [一, 二, {键: 值}]\n",
+    "a: 1\na: 2\n", "a: &x [1]\nb: *x\n", "a: !!str 1\n", "[1, 2\n", "a: 1\n---\nb: 2\n", "", "# only a comment\n",
+    "1: x\ntrue: y\n~: z\n", "a: 123456789012345678901234567890123\n", "a: \"\\x07\"\n", "a: '\u0085'\n",
+    "- " * 45 + "x\n", "a: -0.0\nb: .5\nc: +3\nd: 1e3\ne: 1.\n", "? [a]\n: b\n",
+])
+def test_libyaml_fast_path_matches_the_exact_loader(text):
+    fast, exact = _both(text)
+    assert fast == exact

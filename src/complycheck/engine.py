@@ -40,20 +40,29 @@ class _Ctx:
         self.as_of = as_of
         self.rule = rule
         self.cache: dict[str, Any] = {}
+        self.need = rule.frame_columns()
+
+    def _narrow(self, df: Any, *names: str) -> Any:
+        """Only the columns the rule reads from this frame (and the row number): filters then copy no more."""
+        want = {"__row"}.union(*(self.need.get(n, set()) for n in names))
+        cols = [c for c in df.columns if c in want]
+        return df.select(cols) if len(cols) < df.width else df
 
     def frame(self, view: str) -> Any:
         if view in self.cache:
             return self.cache[view]
         if view in self.rule.views:
             ds, where = self.rule.views[view]
-            df = self.tables[ds].frame
+            df = self._narrow(self.tables[ds].frame, view, *([self.rule.source] if view == self.rule.source else []))
             if where is not None:
                 outer, self.current = self.current, df
                 df = df.filter(_as_expr(where.build(self)))
                 self.current = outer
             self.cache[view] = df
             return df
-        return self.tables[view].frame
+        df = self._narrow(self.tables[view].frame, view)
+        self.cache[view] = df
+        return df
 
 
 def _as_expr(v: Any) -> Any:

@@ -147,6 +147,30 @@ class Rule:
     reads: frozenset[str] = frozenset()  # datasets the rule needs
     optional: frozenset[str] = frozenset()  # datasets that may be absent (read as empty)
 
+    def frame_columns(self) -> dict[str, set[str]]:
+        """Frame (the source, a view or a dataset) -> the columns this rule reads from it, birth-date columns
+        included: the engine narrows each frame to these before filtering, so only they are copied."""
+        need: dict[str, set[str]] = {}
+
+        def add(frame: str, c: Compiled | None) -> None:
+            if c is None:
+                return
+            need.setdefault(frame, set()).update(c.columns | {f"__birth__{x}" for x in c.id_columns})
+            for view, col in c.refs:
+                need.setdefault(self.source if view == "rows" else view, set()).add(col)
+        for c in (self.where, self.expect, self.group_by, self.measure, self.groups, self.min, self.max, self.equals,
+                  self.warn_min, self.due, self.pending_if):
+            add(self.source, c)
+        if self.period is not None:
+            for c in (self.period.start, self.period.end, self.period.min_overlap_days):
+                add(self.source, c)
+            need.setdefault(self.source, set()).add(self.period.column)
+        if self.distinct:
+            need.setdefault(self.source, set()).add(self.distinct)
+        for name, (_, where) in self.views.items():
+            add(name, where)
+        return need
+
     @property
     def mode(self) -> str:
         if self.period is not None:

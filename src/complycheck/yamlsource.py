@@ -186,11 +186,107 @@ def _construct(loader: _Loader, node: Node, path: Path_, positions: dict[Path_, 
     raise _err(loader.file, node.start_mark, "无法识别的 YAML 节点", "unrecognised YAML node")  # pragma: no cover
 
 
-def load_yaml_text(text: str, file: str) -> YamlDoc:
-    """Parse YAML text strictly; every error is a RuleFileError with the line and column."""
+class _Fallback(Exception):
+    """The fast path met something only the exact loader may judge (an error, an anchor, a limit)."""
+
+
+_RESOLVER = _StrictResolver()
+_BLOCK_HEADER_COMMENT = re.compile(r"[|>][-+0-9]*#")
+_SCALARS = {
+    "tag:yaml.org,2002:bool": lambda v: v.lower() == "true",
+    "tag:yaml.org,2002:int": int,
+    "tag:yaml.org,2002:float": float,
+    "tag:yaml.org,2002:null": lambda v: None,
+    "tag:yaml.org,2002:str": lambda v: v,
+}
+
+
+def _load_fast(text: str, file: str) -> YamlDoc | None:
+    """The same document through libyaml's C parser (events only; the composition here mirrors the exact loader).
+    None whenever the exact loader must decide: any error, anchor, alias, tag or limit, or no libyaml."""
+    try:
+        from yaml._yaml import CParser  # type: ignore[import-not-found]
+    except ImportError:  # pragma: no cover - PyYAML built without libyaml
+        return None
+    if "\t" in text or _BLOCK_HEADER_COMMENT.search(text) or Reader.NON_PRINTABLE.search(text):
+        return None  # where libyaml is laxer than PyYAML (tabs, `|#`): the exact loader decides
+    positions: dict[Path_, tuple[int, int]] = {}
+    keys: dict[Path_, tuple[int, int]] = {}
+    count = 0
+    parser = CParser(text)
+
+    def scalar(ev: Any) -> Any:
+        if ev.value == "" and ev.implicit[0]:  # an empty plain scalar: libyaml places it elsewhere
+            raise _Fallback()
+        if ev.tag is not None:  # tags, even the non-specific "!", are the exact loader's to judge
+            raise _Fallback()
+        tag = _RESOLVER.resolve(ScalarNode, ev.value, ev.implicit)
+        conv = _SCALARS.get(tag)
+        if conv is None:
+            raise _Fallback()
+        value = conv(ev.value)
+        if isinstance(value, int) and not isinstance(value, bool) and len(ev.value) > MAX_NUMBER_DIGITS:
+            raise _Fallback()
+        return value
+
+    def node(ev: Any, path: Path_, depth: int) -> Any:
+        nonlocal count
+        count += 1
+        if count > MAX_NODES or depth > MAX_DEPTH or isinstance(ev, yaml.AliasEvent) or getattr(ev, "anchor", None) or getattr(ev, "tag", None) is not None:
+            raise _Fallback()
+        positions[path] = (ev.start_mark.line + 1, ev.start_mark.column + 1)
+        if isinstance(ev, yaml.ScalarEvent):
+            return scalar(ev)
+        if isinstance(ev, yaml.SequenceStartEvent):
+            items = []
+            while not isinstance(nxt := parser.get_event(), yaml.SequenceEndEvent):
+                items.append(node(nxt, path + (len(items),), depth + 1))
+            return items
+        if isinstance(ev, yaml.MappingStartEvent):
+            out: dict[str, Any] = {}
+            while not isinstance(kev := parser.get_event(), yaml.MappingEndEvent):
+                count += 1
+                if not isinstance(kev, yaml.ScalarEvent) or kev.anchor or kev.tag is not None or count > MAX_NODES or depth + 1 > MAX_DEPTH:
+                    raise _Fallback()
+                key = scalar(kev)
+                key = str(key) if not isinstance(key, str) else key
+                if key in out:
+                    raise _Fallback()
+                keys[path + (key,)] = (kev.start_mark.line + 1, kev.start_mark.column + 1)
+                out[key] = node(parser.get_event(), path + (key,), depth + 1)
+            return out
+        raise _Fallback()
+
+    try:
+        parser.get_event()  # stream start
+        ev = parser.get_event()
+        if isinstance(ev, yaml.StreamEndEvent):
+            return YamlDoc(file, None, {}, {})
+        if not isinstance(ev, yaml.DocumentStartEvent):
+            return None
+        data = node(parser.get_event(), (), 1)
+        if not isinstance(parser.get_event(), yaml.DocumentEndEvent) or not isinstance(parser.get_event(), yaml.StreamEndEvent):
+            return None
+    except (_Fallback, yaml.YAMLError, RecursionError, ValueError, TypeError):
+        return None
+    finally:
+        parser.dispose()
+    return YamlDoc(file, data, positions, keys)
+
+
+def load_yaml_text(text: str, file: str, fast: bool = True) -> YamlDoc:
+    """Parse YAML text strictly; every error is a RuleFileError with the line and column.
+
+    Documents are parsed by libyaml when PyYAML has it (about 5x faster); anything it would not accept exactly as
+    the pure-Python loader does (errors, anchors, tags, limits) is left to that loader, so results and error
+    messages do not depend on the path (tests/test_yamlsource.py compares them)."""
     if len(text.encode("utf-8", "surrogatepass")) > MAX_FILE_BYTES:
         raise RuleFileError(f"文件超过 {MAX_FILE_BYTES // 1024 // 1024} MB 上限", Location(file), f"file exceeds the {MAX_FILE_BYTES // 1024 // 1024} MB limit")
     _prescan(text, file)
+    if fast:
+        doc = _load_fast(text, file)
+        if doc is not None:
+            return doc
     loader = None
     try:
         loader = _Loader(text, file)

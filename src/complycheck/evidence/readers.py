@@ -64,14 +64,16 @@ class RawSheet:
             cols.append(_text_series(f"c{j}", values))
         return pl.DataFrame(cols) if cols else pl.DataFrame()
 
-    def string_batches(self, columns: list[int] | None, start: int, batch_rows: int | None) -> Iterator[Any]:
+    def string_batches(self, columns: list[int] | None, start: int, batch_rows: int | None, prep: Any = None) -> Iterator[Any]:
         """The text frame from record `start` on, in batches of `batch_rows` records (None: one batch), each with
-        the 0-based record index `__idx`. A large CSV is streamed from disk, so only one batch of text is in memory;
-        it raises FastReadFailed (possibly after some batches) when the exact reader is needed."""
+        the 0-based record index `__idx`, after `prep` (LazyFrame -> LazyFrame, row-wise: stripping, dropping blank
+        records). A large CSV is streamed from disk, so only one batch of text is in memory; it raises
+        FastReadFailed (possibly after some batches) when the exact reader is needed."""
         if isinstance(self.frame, LazyCsv):
-            yield from self.frame.batches(columns, start, batch_rows)
+            yield from self.frame.batches(columns, start, batch_rows, prep)
             return
-        frame = self.string_frame(columns).with_row_index("__idx").slice(start)
+        lf = self.string_frame(columns).lazy().with_row_index("__idx").slice(start)
+        frame = (prep(lf) if prep is not None else lf).collect()
         if batch_rows is None or frame.height <= batch_rows:
             yield frame
             return
@@ -243,25 +245,23 @@ class LazyCsv:
             self.__dict__["_head"] = (n, df)
         return self.__dict__["_head"][1].head(n)
 
-    def batches(self, columns: list[int] | None, start: int, batch_rows: int | None) -> Iterator[Any]:
+    def batches(self, columns: list[int] | None, start: int, batch_rows: int | None, prep: Any = None) -> Iterator[Any]:
         """Records from `start` on, only the positions asked for, streamed from disk in batches (see RawSheet)."""
         import polars as pl
 
         if start == 0:  # the header is never record 0 of the data, but be exact about a BOM if it is
-            head = self.head(HEAD_ROWS)
+            first = self.head(HEAD_ROWS)["c0"][0] if self.width else None
         cols = [f"c{j}" for j in sorted(set(columns)) if j < self.width] if columns is not None else [f"c{j}" for j in range(self.width)]
         lf = self._scan(self.source).select(cols).with_row_index("__idx").slice(start)
+        if start == 0 and "c0" in cols:
+            lf = lf.with_columns(pl.when(pl.col("__idx") == 0).then(pl.lit(first, dtype=pl.String)).otherwise(pl.col("c0")).alias("c0"))
+        if prep is not None:
+            lf = prep(lf)
         try:
             if batch_rows is None:
-                df = lf.collect()
-                if start == 0 and df.height and "c0" in df.columns:
-                    df = df.with_columns(pl.when(pl.col("__idx") == 0).then(head["c0"][0]).otherwise(pl.col("c0")).alias("c0"))
-                yield df
+                yield lf.collect()
                 return
-            for df in lf.collect_batches(chunk_size=batch_rows):
-                if start == 0 and df.height and "c0" in df.columns and df[0, "__idx"] == 0:
-                    df = df.with_columns(pl.when(pl.col("__idx") == 0).then(head["c0"][0]).otherwise(pl.col("c0")).alias("c0"))
-                yield df
+            yield from lf.collect_batches(chunk_size=batch_rows)
         except pl.exceptions.PolarsError:  # polars' own errors: the exact reader names the row
             raise FastReadFailed() from None
 

@@ -184,7 +184,7 @@ def build_table(sheet: RawSheet, ds: Dataset, file: str, manifest_entry: dict[st
     id_cols = [c.name for c in typed if c.type == "id_number" and (id_columns is None or c.name in id_columns)]
     typer = _Typer(typed, colmap, len(headers), sheet.date1904, file, sheet.sheet, id_cols)
     try:
-        parts = [typer.batch(raw) for raw in sheet.string_batches(wanted, start, batch_rows or BATCH_ROWS)]
+        parts = [typer.batch(raw) for raw in sheet.string_batches(wanted, start, batch_rows or BATCH_ROWS, typer.prep)]
     except FastReadFailed:  # the large-file reader gave up: the exact one reads (and names) everything
         exact = sheet.frame.exact()
         return build_table(exact, ds, file, manifest_entry, columns, id_columns, batch_rows)
@@ -206,15 +206,21 @@ class _Typer:
         self.extra: list[Problem] = []
         self.cols = {c.name: _ColumnState() for c in typed}
 
-    def batch(self, raw: Any) -> Any:
+    def prep(self, lf: Any) -> Any:
+        """Row-wise work done as the records stream in: strip the cells typed, drop blank records."""
         import polars as pl
 
-        cells = [c for c in raw.columns if c != "__idx"]
+        cells = [c for c in lf.collect_schema().names() if c != "__idx"]
         used = {f"c{i}" for name, i in self.colmap.items() if name in self.cols} & set(cells)
-        stripped = raw.with_columns([pl.col(c).str.strip_chars() for c in sorted(used)])
+        lf = lf.with_columns([pl.col(c).str.strip_chars() for c in sorted(used)])
         # a row is blank when no cell holds anything (cells no rule reads are not stripped: a cheap length test)
         nonblank = pl.any_horizontal([pl.col(c).str.len_bytes() > 0 for c in cells]).fill_null(False) if cells else pl.lit(False)
-        stripped = stripped.filter(nonblank)
+        return lf.filter(nonblank)
+
+    def batch(self, stripped: Any) -> Any:
+        import polars as pl
+
+        cells = [c for c in stripped.columns if c != "__idx"]
         stripped = _drop_summary_rows(stripped, cells, self.file, self.sheet, self.summary)
         extra = [c for c in cells if int(c[1:]) >= self.width]
         if extra and len(self.extra) < MAX_PROBLEMS_PER_COLUMN:
@@ -227,7 +233,7 @@ class _Typer:
             idx = self.colmap.get(c.name)
             series = stripped[f"c{idx}"].replace("", None) if idx is not None and f"c{idx}" in stripped.columns else pl.Series(c.name, [None] * stripped.height, dtype=pl.String)
             out.append(_convert(series, c, self.date1904, rows, self.file, self.sheet, self.cols[c.name]).alias(c.name))
-        del stripped, raw
+        del stripped
         frame = pl.DataFrame(out)
         if self.id_cols:  # birth date of every valid ID number, computed once: valid_id(), age() and sex() read it
             from complycheck.expr import with_birth_columns

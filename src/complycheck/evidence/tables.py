@@ -146,7 +146,7 @@ def _dtype(col: Column, values: list[Any]) -> Any:
             "id_number": pl.String, "list": pl.List(pl.String)}[t]
 
 
-BATCH_ROWS = 100_000
+BATCH_ROWS = 250_000
 
 
 def build_table(sheet: RawSheet, ds: Dataset, file: str, manifest_entry: dict[str, Any],
@@ -234,12 +234,7 @@ class _Typer:
             series = stripped[f"c{idx}"].replace("", None) if idx is not None and f"c{idx}" in stripped.columns else pl.Series(c.name, [None] * stripped.height, dtype=pl.String)
             out.append(_convert(series, c, self.date1904, rows, self.file, self.sheet, self.cols[c.name]).alias(c.name))
         del stripped
-        frame = pl.DataFrame(out)
-        if self.id_cols:  # birth date of every valid ID number, computed once: valid_id(), age() and sex() read it
-            from complycheck.expr import with_birth_columns
-
-            frame = with_birth_columns(frame, self.id_cols)
-        return frame
+        return pl.DataFrame(out)
 
     def finish(self, parts: list[Any], problems: list[Problem]) -> Any:
         import polars as pl
@@ -248,6 +243,12 @@ class _Typer:
         if scales and len(parts) > 1:  # each batch has the scale its own values need: widen to the largest (exact)
             parts = [p.with_columns([pl.col(n).cast(pl.Decimal(38, s)) for n, s in scales.items()]) for p in parts]
         frame = parts[0] if len(parts) == 1 else pl.concat(parts, how="vertical", rechunk=False)
+        if self.id_cols:  # birth date of every valid ID number, computed once: valid_id(), age() and sex() read it
+            from complycheck.expr import with_birth_columns
+
+            frame = with_birth_columns(frame, self.id_cols)
+        if frame.n_chunks() > 1:  # one chunk: hashing (distinct, group_by, joins) is several times faster on it
+            frame = frame.rechunk()
         problems.extend(self.summary)
         problems.extend(self.extra)
         for c in self.typed:

@@ -21,6 +21,7 @@ ATOMS = [
     "age(id_number, date('2022-09-19')) >= 65", "sex(id_number) == '男'", "id_number in visits.id_number", "'党建' in tags",
     "present(tags)", "contains_any(name, ['王', '李'])", "starts_with(district, '科')", "coalesce(n, 0) >= 1",
     "(n if ok else 0) >= 1", "lookup(id_number, visits.id_number, visits.kind) == '入户'", "blank(lookup(id_number, visits.id_number, visits.day))", "not (n > 2 or ok)", "year(birth_date(id_number)) < 1950", "round(amount * 2, 1) >= 3",
+    "day in visits.day", "not (id_number in visits.id_number)", "coalesce(id_number, '1') in visits.id_number",
 ]
 
 rows = st.fixed_dictionaries({

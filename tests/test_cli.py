@@ -131,3 +131,23 @@ def test_waiver_file_applies_and_a_malformed_one_is_exit_2(cli, tmp_path):
     assert r["status"] == "waived" and r["waiver"]["reference"] == "通民函〔2022〕88号" and r["details"]["status_before_waiver"] == "fail"
     w.write_text("waivers:\n  - {rule: 1-3.S8, reason: 理由充分, approver: 局长, start: '2022-11-01'}\n", "utf-8")
     assert "缺少必填的键“expires”" in one_line_error(cli, *ARGS, "--waivers", str(w))
+
+
+def test_the_installed_command_exits_at_once_with_every_output_flushed(tmp_path):
+    """`complycheck` (the console script) leaves with os._exit after the command: the exit code, stdout, stderr
+    and report files must all be complete."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    exe = shutil.which("complycheck", path=str(Path(sys.executable).parent))
+    assert exe is not None
+    out = tmp_path / "r.json"
+    p = subprocess.run([exe, "evaluate", "--rules", str(ROOT / "rules"), "--evidence", str(ROOT / "evidence"), "--as-of", "2022-12-15",
+                        "--report", f"json={out}"], capture_output=True, text=True, timeout=120)
+    assert p.returncode == 1 and p.stdout.startswith("合同 TLSZCS-C-F-220141") and p.stdout.rstrip().endswith("结论: 验收不通过")
+    assert json.loads(out.read_text("utf-8"))["verdict"] == "not_accepted"
+    p = subprocess.run([exe, "evaluate", "--format", "bogus"], capture_output=True, text=True, timeout=60)
+    assert p.returncode == 2 and "bogus" in p.stderr
+    p = subprocess.run([sys.executable, "-m", "complycheck", "evaluate", "--evidence", str(tmp_path / "none")], capture_output=True, text=True, timeout=60)
+    assert p.returncode == 2 and "证据目录不存在" in p.stderr

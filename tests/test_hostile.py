@@ -27,6 +27,12 @@ def hwm():
     with open(out, 'w') as f:
         f.write(str(kb))
 atexit.register(hwm)
+import os
+_exit = os._exit
+def leave(code):  # the console script leaves with os._exit, which skips atexit
+    hwm()
+    _exit(code)
+os._exit = leave
 sys.argv = ['complycheck'] + sys.argv[2:]
 runpy.run_module('complycheck', run_name='__main__')
 """

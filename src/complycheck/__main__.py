@@ -1,5 +1,5 @@
 """`python -m complycheck`."""
 
-from complycheck.cli import main
+from complycheck.cli import entry
 
-main()
+entry()

@@ -152,6 +152,27 @@ def _report_targets(fmt: str, output: str | None, reports: tuple[str, ...]) -> l
     return targets
 
 
+def entry() -> None:
+    """The console script: run a command, then leave at once. Tearing down the heap (a million-row table is
+    hundreds of MB of small objects) takes longer than the kernel freeing the process; every file has been
+    written and closed by then, and the output streams are flushed here."""
+    try:
+        main()
+        code = 0
+    except SystemExit as e:
+        if e.code is None or isinstance(e.code, int):
+            code = e.code or 0
+        else:
+            print(e.code, file=sys.stderr)
+            code = 1
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (BrokenPipeError, OSError, ValueError):
+            pass
+    os._exit(code)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="complycheck")
 def main() -> None:

@@ -215,12 +215,14 @@ class _Typer:
         lf = lf.with_columns([pl.col(c).str.strip_chars() for c in sorted(used)])
         # a row is blank when no cell holds anything (cells no rule reads are not stripped: a cheap length test)
         nonblank = pl.any_horizontal([pl.col(c).str.len_bytes() > 0 for c in cells]).fill_null(False) if cells else pl.lit(False)
-        return lf.filter(nonblank)
+        return lf.filter(nonblank).with_columns(_summary_flag(cells).alias("__summary"))
 
     def batch(self, stripped: Any) -> Any:
         import polars as pl
 
-        cells = [c for c in stripped.columns if c != "__idx"]
+        if "__summary" not in stripped.columns:  # an empty batch made up when nothing followed the header
+            stripped = stripped.with_columns(pl.lit(False).alias("__summary"))
+        cells = [c for c in stripped.columns if c not in ("__idx", "__summary")]
         stripped = _drop_summary_rows(stripped, cells, self.file, self.sheet, self.summary)
         extra = [c for c in cells if int(c[1:]) >= self.width]
         if extra and len(self.extra) < MAX_PROBLEMS_PER_COLUMN:
@@ -283,20 +285,27 @@ class _ColumnState:
         return out
 
 
-def _drop_summary_rows(df: Any, cells: list[str], file: str, sheet: str | None, problems: list[Problem]) -> Any:
-    """合计/总计/备注 rows: skipped and reported (the first 20) when they start in the first two columns."""
+def _summary_flag(cells: list[str]) -> Any:
+    """合计/总计/备注 rows: those whose first non-empty cell of the first two starts so."""
     import polars as pl
 
     if not cells:
-        return df
+        return pl.lit(False)
     first = pl.coalesce([pl.when(pl.col(c).str.len_bytes() > 0).then(pl.col(c)) for c in cells[:2]])
-    pattern = SUMMARY_ROW.pattern
-    flag = first.str.contains(pattern).fill_null(False)
-    hits = df.filter(flag)
+    return first.str.contains(SUMMARY_ROW.pattern).fill_null(False)
+
+
+def _drop_summary_rows(df: Any, cells: list[str], file: str, sheet: str | None, problems: list[Problem]) -> Any:
+    """Summary rows (flagged `__summary` as the records streamed in): skipped, and reported (the first 20)."""
+    import polars as pl
+
+    hits = df.filter(pl.col("__summary"))
     room = max(MAX_PROBLEMS_PER_COLUMN - len(problems), 0)
-    for idx, text in zip(hits["__idx"].head(room).to_list(), hits.select(first.alias("f"))["f"].head(room).to_list()):
-        problems.append(Problem(file, sheet, idx + 1, None, f"合计/备注行已跳过：“{str(text)[:20]}”", f"total/note row skipped: '{str(text)[:20]}'", "warning"))
-    return df.filter(~flag) if hits.height else df
+    if hits.height and room:
+        first = pl.coalesce([pl.when(pl.col(c).str.len_bytes() > 0).then(pl.col(c)) for c in cells[:2]])
+        for idx, text in hits.head(room).select("__idx", first.alias("f")).iter_rows():
+            problems.append(Problem(file, sheet, idx + 1, None, f"合计/备注行已跳过：“{str(text)[:20]}”", f"total/note row skipped: '{str(text)[:20]}'", "warning"))
+    return (df.filter(~pl.col("__summary")) if hits.height else df).drop("__summary")
 
 
 _ID_SHAPE = r"^[0-9]{17}[0-9X]$"

@@ -643,15 +643,11 @@ def birth_column(name: str) -> str:
     return f"__birth__{name}"
 
 
-def with_birth_columns(frame: Any, names: list[str]) -> Any:
-    """Add the birth-date column of each ID column (see birth_column), in two vectorised steps: the first 17
-    digits as one integer, then the check from integer arithmetic (3x faster than 17 text slices)."""
-    import polars as pl
-
-    tmp = {n: f"__n17__{n}" for n in names}
-    frame = frame.with_columns([pl.col(n).str.slice(0, 17).str.to_integer(strict=False).alias(t) for n, t in tmp.items()])
-    exprs = [_id_birth(pl.col(n), lambda i, t=t: (pl.col(t) // (10 ** (16 - i))) % 10).alias(birth_column(n)) for n, t in tmp.items()]
-    return frame.with_columns(exprs).drop(list(tmp.values()))
+def id_birth_expr(x: Any) -> Any:
+    """The birth date of each valid ID number in the text expression `x` (see _id_birth), the check computed from
+    the first 17 digits read as one integer (3x faster than 17 text slices)."""
+    n17 = x.str.slice(0, 17).str.to_integer(strict=False)
+    return _id_birth(x, lambda i: (n17 // (10 ** (16 - i))) % 10)
 
 
 def pl_birth_date(x: Any) -> Any:

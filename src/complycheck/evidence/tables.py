@@ -215,14 +215,23 @@ class _Typer:
         lf = lf.with_columns([pl.col(c).str.strip_chars() for c in sorted(used)])
         # a row is blank when no cell holds anything (cells no rule reads are not stripped: a cheap length test)
         nonblank = pl.any_horizontal([pl.col(c).str.len_bytes() > 0 for c in cells]).fill_null(False) if cells else pl.lit(False)
-        return lf.filter(nonblank).with_columns(_summary_flag(cells).alias("__summary"))
+        lf = lf.filter(nonblank).with_columns(_summary_flag(cells).alias("__summary"))
+        # ID numbers: upper-cased, and the birth date of each valid one, computed as the records stream in
+        ids = {f"c{self.colmap[n]}" for n in self.id_cols if n in self.colmap} & set(cells)
+        if ids:
+            from complycheck.expr import id_birth_expr
+
+            ups = {c: pl.when(pl.col(c).str.len_bytes() > 0).then(pl.col(c).str.to_uppercase()) for c in sorted(ids)}
+            lf = lf.with_columns([e.alias(f"__up{c}") for c, e in ups.items()])
+            lf = lf.with_columns([id_birth_expr(pl.col(f"__up{c}")).alias(f"__b{c}") for c in sorted(ids)])
+        return lf
 
     def batch(self, stripped: Any) -> Any:
         import polars as pl
 
         if "__summary" not in stripped.columns:  # an empty batch made up when nothing followed the header
             stripped = stripped.with_columns(pl.lit(False).alias("__summary"))
-        cells = [c for c in stripped.columns if c not in ("__idx", "__summary")]
+        cells = [c for c in stripped.columns if not c.startswith("__")]
         stripped = _drop_summary_rows(stripped, cells, self.file, self.sheet, self.summary)
         extra = [c for c in cells if int(c[1:]) >= self.width]
         if extra and len(self.extra) < MAX_PROBLEMS_PER_COLUMN:
@@ -231,12 +240,23 @@ class _Typer:
                 self.extra.append(Problem(self.file, self.sheet, idx + 1, None, "本行有超出表头的单元格，已忽略", "cells beyond the header were ignored", "warning"))
         rows = (stripped["__idx"] + 1).cast(pl.Int64)
         out: list[Any] = [rows.alias("__row")]
+        births = []
         for c in self.typed:
             idx = self.colmap.get(c.name)
-            series = stripped[f"c{idx}"].replace("", None) if idx is not None and f"c{idx}" in stripped.columns else pl.Series(c.name, [None] * stripped.height, dtype=pl.String)
+            cell = f"c{idx}"
+            if c.name in self.id_cols and f"__up{cell}" in stripped.columns:  # upper-cased and dated in prep
+                ids, birth = _convert_ids(stripped[f"__up{cell}"], stripped[f"__b{cell}"], c, rows, self.file, self.sheet, self.cols[c.name])
+                out.append(ids.alias(c.name))
+                births.append(birth.alias(f"__birth__{c.name}"))
+                continue
+            series = stripped[cell].replace("", None) if idx is not None and cell in stripped.columns else pl.Series(c.name, [None] * stripped.height, dtype=pl.String)
             out.append(_convert(series, c, self.date1904, rows, self.file, self.sheet, self.cols[c.name]).alias(c.name))
+            if c.name in self.id_cols:  # a column missing from the file (all blank), or an empty batch
+                from complycheck.expr import id_birth_expr
+
+                births.append(pl.select(id_birth_expr(pl.lit(out[-1]))).to_series().alias(f"__birth__{c.name}"))
         del stripped
-        return pl.DataFrame(out)
+        return pl.DataFrame(out + births)
 
     def finish(self, parts: list[Any], problems: list[Problem]) -> Any:
         import polars as pl
@@ -245,12 +265,12 @@ class _Typer:
         if scales and len(parts) > 1:  # each batch has the scale its own values need: widen to the largest (exact)
             parts = [p.with_columns([pl.col(n).cast(pl.Decimal(38, s)) for n, s in scales.items()]) for p in parts]
         frame = parts[0] if len(parts) == 1 else pl.concat(parts, how="vertical", rechunk=False)
-        if self.id_cols:  # birth date of every valid ID number, computed once: valid_id(), age() and sex() read it
-            from complycheck.expr import with_birth_columns
-
-            frame = with_birth_columns(frame, self.id_cols)
-        if frame.n_chunks() > 1:  # one chunk: hashing (distinct, group_by, joins) is several times faster on it
-            frame = frame.rechunk()
+        parts.clear()
+        # one chunk: hashing (distinct, group_by, joins) is several times faster on it; a column at a time, so the
+        # copy never holds more than one extra column
+        for name in frame.columns:
+            if frame[name].n_chunks() > 1:
+                frame = frame.with_columns(frame[name].rechunk())
         problems.extend(self.summary)
         problems.extend(self.extra)
         for c in self.typed:
@@ -312,7 +332,23 @@ _ID_SHAPE = r"^[0-9]{17}[0-9X]$"
 _DASHES = f"[{V.HYPHEN_CHARS}]"
 
 
-def _convert(s: Any, col: Column, date1904: bool, rows: Any, file: str, sheet: str | None, st: _ColumnState) -> Any:
+def _convert_ids(up: Any, birth: Any, col: Column, rows: Any, file: str, sheet: str | None, st: _ColumnState) -> tuple[Any, Any]:
+    """ID numbers already upper-cased, with the birth date of each valid one: the rare odd ones (spaces, full-width
+    digits, 15 digits) are normalised in Python, and their birth dates recomputed."""
+    import polars as pl
+
+    out = _convert(up, col, False, rows, file, sheet, st, upper=False)
+    changed = (out != up).fill_null(False) | (out.is_null() != up.is_null())
+    if changed.any():
+        from complycheck.expr import id_birth_expr
+
+        at = changed.arg_true()
+        fixed = pl.select(id_birth_expr(pl.lit(out.gather(at)))).to_series()
+        birth = birth.scatter(at, fixed)
+    return out, birth
+
+
+def _convert(s: Any, col: Column, date1904: bool, rows: Any, file: str, sheet: str | None, st: _ColumnState, upper: bool = True) -> Any:
     """One text column (a batch of it) to its declared type, vectorised: each distinct value is parsed once."""
     import polars as pl
 
@@ -331,7 +367,7 @@ def _convert(s: Any, col: Column, date1904: bool, rows: Any, file: str, sheet: s
         _check_values(out, col, rows, st)
         return out
     if col.type == "id_number":
-        up = s.str.to_uppercase()
+        up = s.str.to_uppercase() if upper else s
         odd = up.filter(~up.str.contains(_ID_SHAPE).fill_null(True)).drop_nulls().unique().to_list()
         mapping = {v: V.normalize_id(v) for v in odd}
         out = up.replace({k: v for k, v in mapping.items() if v != k}) if mapping else up

@@ -643,11 +643,22 @@ def birth_column(name: str) -> str:
     return f"__birth__{name}"
 
 
-def id_birth_expr(x: Any) -> Any:
-    """The birth date of each valid ID number in the text expression `x` (see _id_birth), the check computed from
-    the first 17 digits read as one integer (3x faster than 17 text slices)."""
-    n17 = x.str.slice(0, 17).str.to_integer(strict=False)
-    return _id_birth(x, lambda i: (n17 // (10 ** (16 - i))) % 10)
+def with_id_births(frame: Any, pairs: dict[str, str]) -> Any:
+    """Add, for each ID text column -> output column, the birth date of each valid ID number (see _id_birth), on a
+    DataFrame or a LazyFrame. Two steps: the first 17 digits as one integer column, then the check from integer
+    arithmetic on it (2.5x faster than 17 text slices, or than the integer parsed again inside one expression)."""
+    import polars as pl
+
+    tmp = {src: f"__n17__{src}" for src in pairs}
+    frame = frame.with_columns([pl.col(src).str.slice(0, 17).str.to_integer(strict=False).alias(t) for src, t in tmp.items()])
+    frame = frame.with_columns([_id_birth(pl.col(src), lambda i, t=tmp[src]: (pl.col(t) // (10 ** (16 - i))) % 10).alias(out)
+                                for src, out in pairs.items()])
+    return frame.drop(list(tmp.values()))
+
+
+def birth_dates(ids: Any) -> Any:
+    """The birth-date Series of a Series of ID numbers."""
+    return with_id_births(ids.alias("id").to_frame(), {"id": "b"})["b"]
 
 
 def pl_birth_date(x: Any) -> Any:

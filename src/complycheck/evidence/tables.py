@@ -219,11 +219,11 @@ class _Typer:
         # ID numbers: upper-cased, and the birth date of each valid one, computed as the records stream in
         ids = {f"c{self.colmap[n]}" for n in self.id_cols if n in self.colmap} & set(cells)
         if ids:
-            from complycheck.expr import id_birth_expr
+            from complycheck.expr import with_id_births
 
             ups = {c: pl.when(pl.col(c).str.len_bytes() > 0).then(pl.col(c).str.to_uppercase()) for c in sorted(ids)}
             lf = lf.with_columns([e.alias(f"__up{c}") for c, e in ups.items()])
-            lf = lf.with_columns([id_birth_expr(pl.col(f"__up{c}")).alias(f"__b{c}") for c in sorted(ids)])
+            lf = with_id_births(lf, {f"__up{c}": f"__b{c}" for c in sorted(ids)})
         return lf
 
     def batch(self, stripped: Any) -> Any:
@@ -252,9 +252,9 @@ class _Typer:
             series = stripped[cell].replace("", None) if idx is not None and cell in stripped.columns else pl.Series(c.name, [None] * stripped.height, dtype=pl.String)
             out.append(_convert(series, c, self.date1904, rows, self.file, self.sheet, self.cols[c.name]).alias(c.name))
             if c.name in self.id_cols:  # a column missing from the file (all blank), or an empty batch
-                from complycheck.expr import id_birth_expr
+                from complycheck.expr import birth_dates
 
-                births.append(pl.select(id_birth_expr(pl.lit(out[-1]))).to_series().alias(f"__birth__{c.name}"))
+                births.append(birth_dates(out[-1]).alias(f"__birth__{c.name}"))
         del stripped
         return pl.DataFrame(out + births)
 
@@ -340,10 +340,10 @@ def _convert_ids(up: Any, birth: Any, col: Column, rows: Any, file: str, sheet: 
     out = _convert(up, col, False, rows, file, sheet, st, upper=False)
     changed = (out != up).fill_null(False) | (out.is_null() != up.is_null())
     if changed.any():
-        from complycheck.expr import id_birth_expr
+        from complycheck.expr import birth_dates
 
         at = changed.arg_true()
-        fixed = pl.select(id_birth_expr(pl.lit(out.gather(at)))).to_series()
+        fixed = birth_dates(out.gather(at))
         birth = birth.scatter(at, fixed)
     return out, birth
 

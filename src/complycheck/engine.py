@@ -9,7 +9,7 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
-from complycheck.expr import Compiled, to_fraction
+from complycheck.expr import Compiled, id_key_column, keyed, to_fraction
 from complycheck.masking import mask_text, mask_value
 from complycheck.model import (BLOCKING, OPEN, Failure, LineItemVerdict, Problem, Report, Result, Rule, RulePack, Table)
 
@@ -45,6 +45,7 @@ class _Ctx:
     def _narrow(self, df: Any, *names: str) -> Any:
         """Only the columns the rule reads from this frame (and the row number): filters then copy no more."""
         want = {"__row"}.union(*(self.need.get(n, set()) for n in names))
+        want |= {id_key_column(c) for c in want}  # ID numbers travel with their integer keys
         cols = [c for c in df.columns if c in want]
         return df.select(cols) if len(cols) < df.width else df
 
@@ -283,12 +284,12 @@ def _share(rule: Rule, ctx: _Ctx, pop: Any, res: Result) -> None:
     ctx.current = pop
     flags = pop.select(_as_expr(rule.expect.build(ctx)).alias("__ok"))["__ok"]
     frame = pop.with_columns(flags.alias("__ok"))
-    key = rule.distinct
+    key = (keyed(frame, rule.distinct) or rule.distinct) if rule.distinct else None  # an ID's integer key stands for it
     keys = frame.get_column(key) if key else None
     if keys is not None and keys.n_unique() + max(keys.null_count() - 1, 0) != frame.height:
         # the same entity on several rows counts once: it meets the rule when any of its rows does
-        keyed = frame.filter(pl.col(key).is_not_null())
-        ent = keyed.group_by(key).agg(pl.col("__ok").fill_null(False).any().alias("__any"))
+        present = frame.filter(pl.col(key).is_not_null())
+        ent = present.group_by(key).agg(pl.col("__ok").fill_null(False).any().alias("__any"))
         loose = frame.filter(pl.col(key).is_null())
         den = ent.height + loose.height
         num = int(ent["__any"].sum()) + int(loose["__ok"].fill_null(False).sum())
@@ -340,7 +341,7 @@ def _fmt_num(f: Fraction) -> str:
 def _count(rule: Rule, ctx: _Ctx, pop: Any, res: Result) -> None:
     import polars as pl
 
-    n = pop.select(pl.col(rule.distinct).drop_nulls().n_unique()).item() if rule.distinct else pop.height
+    n = pop.select(pl.col(keyed(pop, rule.distinct) or rule.distinct).drop_nulls().n_unique()).item() if rule.distinct else pop.height
     _compare(rule, ctx, n, res, "数量", "count", default_min=1)
     res.measured = {"kind": "count", "value": n}
 
@@ -437,7 +438,7 @@ def _group_counts(rule: Rule, df: Any, by: list[str]) -> dict[tuple[Any, ...], i
     col = "__group" if rule.group_by is not None else None
     if col is not None and isinstance(df.schema[col], pl.List):
         df = df.explode(col)
-    agg = pl.col(rule.distinct).n_unique() if rule.distinct else pl.len()
+    agg = pl.col(keyed(df, rule.distinct) or rule.distinct).n_unique() if rule.distinct else pl.len()
     g = df.group_by(by).agg(agg.alias("__n"))
     return {tuple(r[:-1]): int(r[-1]) for r in g.iter_rows()}
 

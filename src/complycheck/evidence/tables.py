@@ -13,6 +13,7 @@ from complycheck.errors import EvidenceError, Location
 from complycheck.masking import mask_value
 from complycheck.model import Column, Dataset, Problem, Table
 from complycheck.evidence.readers import FastReadFailed, RawSheet
+from complycheck.expr import birth_column, birth_dates, id_key_column, id_keys
 
 HEADER_SCAN_ROWS = 12
 MAX_PROBLEMS_PER_COLUMN = 20
@@ -217,13 +218,17 @@ class _Typer:
         nonblank = pl.any_horizontal([pl.col(c).str.len_bytes() > 0 for c in cells]).fill_null(False) if cells else pl.lit(False)
         lf = lf.filter(nonblank).with_columns(_summary_flag(cells).alias("__summary"))
         # ID numbers: upper-cased, and the birth date of each valid one, computed as the records stream in
-        ids = {f"c{self.colmap[n]}" for n in self.id_cols if n in self.colmap} & set(cells)
+        # ID numbers: upper-cased, with an integer key for each well-formed one and (where a rule reads it) the birth
+        # date of each valid one, computed as the records stream in
+        ids = {f"c{self.colmap[c.name]}": c.name for c in self.typed if c.type == "id_number" and c.name in self.colmap}
+        ids = {cell: name for cell, name in ids.items() if cell in cells}
         if ids:
             from complycheck.expr import with_id_births
 
             ups = {c: pl.when(pl.col(c).str.len_bytes() > 0).then(pl.col(c).str.to_uppercase()) for c in sorted(ids)}
             lf = lf.with_columns([e.alias(f"__up{c}") for c, e in ups.items()])
-            lf = with_id_births(lf, {f"__up{c}": f"__b{c}" for c in sorted(ids)})
+            lf = with_id_births(lf, {f"__up{c}": f"__b{c}" for c in sorted(ids) if ids[c] in self.id_cols},
+                                {f"__up{c}": f"__k{c}" for c in sorted(ids)})
         return lf
 
     def batch(self, stripped: Any) -> Any:
@@ -240,23 +245,26 @@ class _Typer:
                 self.extra.append(Problem(self.file, self.sheet, idx + 1, None, "本行有超出表头的单元格，已忽略", "cells beyond the header were ignored", "warning"))
         rows = (stripped["__idx"] + 1).cast(pl.Int64)
         out: list[Any] = [rows.alias("__row")]
-        births = []
+        hidden = []
         for c in self.typed:
             idx = self.colmap.get(c.name)
             cell = f"c{idx}"
-            if c.name in self.id_cols and f"__up{cell}" in stripped.columns:  # upper-cased and dated in prep
-                ids, birth = _convert_ids(stripped[f"__up{cell}"], stripped[f"__b{cell}"], c, rows, self.file, self.sheet, self.cols[c.name])
+            if f"__up{cell}" in stripped.columns:  # an ID column, upper-cased, keyed and dated in prep
+                birth = stripped[f"__b{cell}"] if f"__b{cell}" in stripped.columns else None
+                ids, key, birth = _convert_ids(stripped[f"__up{cell}"], stripped[f"__k{cell}"], birth, c, rows, self.file, self.sheet, self.cols[c.name])
                 out.append(ids.alias(c.name))
-                births.append(birth.alias(f"__birth__{c.name}"))
+                hidden.append(key.alias(id_key_column(c.name)))
+                if birth is not None:
+                    hidden.append(birth.alias(birth_column(c.name)))
                 continue
             series = stripped[cell].replace("", None) if idx is not None and cell in stripped.columns else pl.Series(c.name, [None] * stripped.height, dtype=pl.String)
             out.append(_convert(series, c, self.date1904, rows, self.file, self.sheet, self.cols[c.name]).alias(c.name))
-            if c.name in self.id_cols:  # a column missing from the file (all blank), or an empty batch
-                from complycheck.expr import birth_dates
-
-                births.append(birth_dates(out[-1]).alias(f"__birth__{c.name}"))
+            if c.type == "id_number":  # a column missing from the file (all blank), or an empty batch
+                hidden.append(id_keys(out[-1]).alias(id_key_column(c.name)))
+                if c.name in self.id_cols:
+                    hidden.append(birth_dates(out[-1]).alias(birth_column(c.name)))
         del stripped
-        return pl.DataFrame(out + births)
+        return pl.DataFrame(out + hidden)
 
     def finish(self, parts: list[Any], problems: list[Problem]) -> Any:
         import polars as pl
@@ -332,20 +340,18 @@ _ID_SHAPE = r"^[0-9]{17}[0-9X]$"
 _DASHES = f"[{V.HYPHEN_CHARS}]"
 
 
-def _convert_ids(up: Any, birth: Any, col: Column, rows: Any, file: str, sheet: str | None, st: _ColumnState) -> tuple[Any, Any]:
-    """ID numbers already upper-cased, with the birth date of each valid one: the rare odd ones (spaces, full-width
-    digits, 15 digits) are normalised in Python, and their birth dates recomputed."""
-    import polars as pl
-
+def _convert_ids(up: Any, key: Any, birth: Any, col: Column, rows: Any, file: str, sheet: str | None, st: _ColumnState) -> tuple[Any, Any, Any]:
+    """ID numbers already upper-cased, with their keys and birth dates: the rare odd ones (spaces, full-width digits,
+    15 digits) are normalised in Python, and their keys and birth dates recomputed."""
     out = _convert(up, col, False, rows, file, sheet, st, upper=False)
     changed = (out != up).fill_null(False) | (out.is_null() != up.is_null())
     if changed.any():
-        from complycheck.expr import birth_dates
-
         at = changed.arg_true()
-        fixed = birth_dates(out.gather(at))
-        birth = birth.scatter(at, fixed)
-    return out, birth
+        fixed = out.gather(at)
+        key = key.scatter(at, id_keys(fixed))
+        if birth is not None:
+            birth = birth.scatter(at, birth_dates(fixed))
+    return out, key, birth
 
 
 def _convert(s: Any, col: Column, date1904: bool, rows: Any, file: str, sheet: str | None, st: _ColumnState, upper: bool = True) -> Any:

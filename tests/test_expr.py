@@ -19,10 +19,24 @@ FRAME = pl.DataFrame({
 
 
 class Ctx:
+    """What builders ask of the engine's context: frames (lazy) and their collection; no frame at hand, so
+    membership takes its is_in form here (the engine's join form is covered by the equivalence tests)."""
+
     as_of = date(2022, 12, 15)
+    current = current_ds = None
+    streaming = False
 
     def frame(self, view):
-        return FRAME
+        return FRAME.lazy()
+
+    def collect(self, lf):
+        return lf.collect()
+
+    def dataset_of(self, view):
+        return "t"
+
+    def key_for(self, ds, col):
+        return None
 
 
 def scope(row=True):

@@ -9,7 +9,7 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
-from complycheck.expr import Compiled, id_key_column, keyed, to_fraction
+from complycheck.expr import Compiled, id_key_column, to_fraction
 from complycheck.masking import mask_text, mask_value
 from complycheck.model import (BLOCKING, OPEN, Failure, LineItemVerdict, Problem, Report, Result, Rule, RulePack, Table)
 
@@ -29,41 +29,76 @@ class Waiver:
 
 
 class _Ctx:
-    """Frames for one rule's evaluation: datasets, the rule's views and its population (`rows`)."""
+    """Frames for one rule's evaluation: datasets, the rule's views and its population (`rows`).
+
+    Frames are polars LazyFrames: over tables in memory (held once computed, so each is computed once), or over
+    tables spilled to disk (then streamed, and memory stays bounded: only the small results are collected)."""
 
     id_birth_cached = True  # tables from the loaders carry the birth-date column of every ID column
 
-    def __init__(self, tables: dict[str, Table], as_of: date, rule: Rule, personal: dict[str, dict[str, str]]):
-        self.current: Any = None  # the frame a row expression is being built for (lookup() narrows its table to it)
+    def __init__(self, tables: dict[str, Table], as_of: date, rule: Rule, personal: dict[str, dict[str, str]], streaming: bool = False):
+        self.current: Any = None  # the frame a row expression is being built for (builders may join columns onto it)
+        self.current_ds: str | None = None  # the dataset that frame's rows come from
         self.tables = tables
         self.personal = personal
         self.as_of = as_of
         self.rule = rule
         self.cache: dict[str, Any] = {}
         self.need = rule.frame_columns()
+        self.streaming = streaming
+        self.helpers = 0
 
-    def _narrow(self, df: Any, *names: str) -> Any:
-        """Only the columns the rule reads from this frame (and the row number): filters then copy no more."""
+    def dataset_of(self, view: str) -> str:
+        if view == "rows":
+            view = self.rule.source
+        return self.rule.views[view][0] if view in self.rule.views else view
+
+    def key_for(self, ds: str | None, col: str | None) -> str | None:
+        """The integer-key column standing for ID column `col` of dataset `ds`, when every ID there has a key."""
+        t = self.tables.get(ds) if ds is not None else None
+        return id_key_column(col) if t is not None and col is not None and col in t.keyed else None
+
+    def helper(self) -> str:
+        self.helpers += 1
+        return f"__h{self.helpers}"
+
+    def collect(self, lf: Any) -> Any:
+        return lf.collect(engine="streaming") if self.streaming else lf.collect()
+
+    def hold(self, lf: Any) -> Any:
+        """In memory, compute a frame once for the several questions asked of it; streamed, leave it lazy."""
+        return lf if self.streaming else lf.collect().lazy()
+
+    def with_value(self, lf: Any, compiled: Compiled, name: str, ds: str) -> Any:
+        """`lf` with the value of a row expression as column `name` (builders may join helper columns onto it)."""
+        outer = (self.current, self.current_ds)
+        self.current, self.current_ds = lf, ds
+        try:
+            e = _as_expr(compiled.build(self))
+            return self.current.with_columns(e.alias(name))
+        finally:
+            self.current, self.current_ds = outer
+
+    def _narrow(self, lf: Any, *names: str) -> Any:
+        """Only the columns the rule reads from this frame (and the row number)."""
         want = {"__row"}.union(*(self.need.get(n, set()) for n in names))
         want |= {id_key_column(c) for c in want}  # ID numbers travel with their integer keys
-        cols = [c for c in df.columns if c in want]
-        return df.select(cols) if len(cols) < df.width else df
+        have = lf.collect_schema().names()
+        return lf.select([c for c in have if c in want])
 
     def frame(self, view: str) -> Any:
+        import polars as pl
+
         if view in self.cache:
             return self.cache[view]
-        if view in self.rule.views:
-            ds, where = self.rule.views[view]
-            df = self._narrow(self.tables[ds].frame, view, *([self.rule.source] if view == self.rule.source else []))
-            if where is not None:
-                outer, self.current = self.current, df
-                df = df.filter(_as_expr(where.build(self)))
-                self.current = outer
-            self.cache[view] = df
-            return df
-        df = self._narrow(self.tables[view].frame, view)
-        self.cache[view] = df
-        return df
+        ds = self.dataset_of(view)
+        base = self.tables[ds].frame
+        lf = self._narrow(base.lazy() if isinstance(base, pl.DataFrame) else base, view, *([self.rule.source] if view == self.rule.source else []))
+        if view in self.rule.views and self.rule.views[view][1] is not None:
+            where = self.rule.views[view][1]
+            lf = self.hold(self.with_value(lf, where, "__v", ds).filter(pl.col("__v")).drop("__v"))
+        self.cache[view] = lf
+        return lf
 
 
 def _as_expr(v: Any) -> Any:
@@ -90,8 +125,10 @@ def evaluate(pack: RulePack, tables: dict[str, Table], as_of: date, waivers: lis
     # Rules are independent computations over shared, read-only frames: two at a time keep both cores busy
     # (polars releases the GIL). Dependencies and waivers are applied afterwards, in dependency order.
     order = _dependency_order(pack.rules)
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        raw = dict(zip((r.id for r in order), pool.map(lambda r: _evaluate_rule(pack, r, tables, as_of), order)))
+    # tables spilled to disk (LazyFrames) are streamed, one rule at a time: memory, not speed, is the point then
+    streaming = any(not hasattr(t.frame, "height") for t in tables.values())
+    with ThreadPoolExecutor(max_workers=1 if streaming else 2) as pool:
+        raw = dict(zip((r.id for r in order), pool.map(lambda r: _evaluate_rule(pack, r, tables, as_of, streaming), order)))
     for rule in order:
         res = raw[rule.id]
         _apply_dependencies(rule, res, results)
@@ -191,7 +228,7 @@ def _new_result(rule: Rule) -> Result:
                   qualitative=rule.qualitative, review=rule.review, review_en=rule.review_en, derived=rule.derived)
 
 
-def _evaluate_rule(pack: RulePack, rule: Rule, tables: dict[str, Table], as_of: date) -> Result:
+def _evaluate_rule(pack: RulePack, rule: Rule, tables: dict[str, Table], as_of: date, streaming: bool = False) -> Result:
     res = _new_result(rule)
     absent_optional = [n for n in rule.optional if n not in tables]
     if absent_optional:  # optional datasets a submission does not have are read as empty tables
@@ -211,7 +248,7 @@ def _evaluate_rule(pack: RulePack, rule: Rule, tables: dict[str, Table], as_of: 
             res.message_en += "; manual review needed" + (f": {rule.review_en}" if rule.review_en else "")
         res.details["missing_datasets"] = missing
         return res
-    ctx = _Ctx(tables, as_of, rule, personal_columns(pack))
+    ctx = _Ctx(tables, as_of, rule, personal_columns(pack), streaming)
     try:
         _run(pack, rule, ctx, res)
     except _Outcome as o:
@@ -230,16 +267,15 @@ def _const(c: Compiled | None, ctx: _Ctx, default: Any = None) -> Any:
 
 
 def _population(rule: Rule, ctx: _Ctx) -> Any:
+    import polars as pl
 
     df = ctx.frame(rule.source)
     if rule.where is not None:
-        ctx.current = df
-        cond = _as_expr(rule.where.build(ctx))
-        flags = df.select(cond.alias("__w"))["__w"]
-        unknown = int(flags.is_null().sum())
+        df = ctx.hold(ctx.with_value(df, rule.where, "__w", ctx.dataset_of(rule.source)))
+        unknown = int(ctx.collect(df.select(pl.col("__w").is_null().sum())).item())
         if unknown:
             ctx.cache["__unknown_where"] = unknown
-        df = df.filter(flags.fill_null(False))
+        df = df.filter(pl.col("__w")).drop("__w")
     ctx.cache["rows"] = df
     return df
 
@@ -279,27 +315,27 @@ def _share(rule: Rule, ctx: _Ctx, pop: Any, res: Result) -> None:
     import polars as pl
 
     assert rule.expect is not None
-    if pop.height == 0:
+    frame = ctx.hold(ctx.with_value(pop, rule.expect, "__ok", ctx.dataset_of(rule.source)))
+    ok = pl.col("__ok").fill_null(False)
+    # an ID's integer key stands for it in the distinct counting
+    key = (ctx.key_for(ctx.dataset_of(rule.source), rule.distinct) or rule.distinct) if rule.distinct else None
+    aggs = [pl.len().alias("n"), ok.sum().alias("num"), pl.col("__ok").is_null().sum().alias("unknown")]
+    if key:
+        aggs += [pl.col(key).n_unique().alias("distinct"), pl.col(key).null_count().alias("blank"), (ok & pl.col(key).is_null()).sum().alias("blank_ok")]
+    st = ctx.collect(frame.select(aggs)).row(0, named=True)
+    if st["n"] == 0:
         _empty(rule, "记录", "rows")
-    ctx.current = pop
-    flags = pop.select(_as_expr(rule.expect.build(ctx)).alias("__ok"))["__ok"]
-    frame = pop.with_columns(flags.alias("__ok"))
-    key = (keyed(frame, rule.distinct) or rule.distinct) if rule.distinct else None  # an ID's integer key stands for it
-    keys = frame.get_column(key) if key else None
-    if keys is not None and keys.n_unique() + max(keys.null_count() - 1, 0) != frame.height:
+    if key and st["distinct"] + max(st["blank"] - 1, 0) != st["n"]:
         # the same entity on several rows counts once: it meets the rule when any of its rows does
-        present = frame.filter(pl.col(key).is_not_null())
-        ent = present.group_by(key).agg(pl.col("__ok").fill_null(False).any().alias("__any"))
-        loose = frame.filter(pl.col(key).is_null())
-        den = ent.height + loose.height
-        num = int(ent["__any"].sum()) + int(loose["__ok"].fill_null(False).sum())
-        bad_keys = ent.filter(~pl.col("__any"))[key]
-        failing = frame.filter((pl.col(key).is_in(bad_keys.implode()) | pl.col(key).is_null()) & ~pl.col("__ok").fill_null(False))
-        res.details["duplicate_rows_counted_once"] = frame.height - den
+        ent = ctx.collect(frame.filter(pl.col(key).is_not_null()).group_by(key).agg(ok.any().alias("__any")))
+        den = ent.height + st["blank"]
+        num = int(ent["__any"].sum()) + st["blank_ok"]
+        bad = ent.filter(~pl.col("__any")).select(key).lazy()
+        failing = pl.concat([frame.join(bad, on=key, how="semi"), frame.filter(pl.col(key).is_null())]).filter(~ok)
+        res.details["duplicate_rows_counted_once"] = st["n"] - den
     else:
-        den = frame.height
-        num = int(flags.fill_null(False).sum())
-        failing = frame.filter(~pl.col("__ok").fill_null(False))
+        den, num = st["n"], st["num"]
+        failing = frame.filter(~ok)
     min_ = to_fraction(_const(rule.min, ctx, 1))
     share = Fraction(num, den)
     ok = num * min_.denominator >= min_.numerator * den
@@ -310,7 +346,7 @@ def _share(rule: Rule, ctx: _Ctx, pop: Any, res: Result) -> None:
     while digits < 4 and share != min_ and _pct(share, digits) == _pct(min_, digits):
         digits += 1
     text = f"{num}/{den} = {_pct(share, digits)} {sym} {_pct(min_)}"
-    unknown = int(flags.is_null().sum())
+    unknown = st["unknown"]
     res.details["measured_text"] = text
     if unknown:
         res.details["rows_unknown"] = unknown
@@ -341,16 +377,19 @@ def _fmt_num(f: Fraction) -> str:
 def _count(rule: Rule, ctx: _Ctx, pop: Any, res: Result) -> None:
     import polars as pl
 
-    n = pop.select(pl.col(keyed(pop, rule.distinct) or rule.distinct).drop_nulls().n_unique()).item() if rule.distinct else pop.height
+    key = ctx.key_for(ctx.dataset_of(rule.source), rule.distinct) or rule.distinct
+    n = int(ctx.collect(pop.select(pl.col(key).drop_nulls().n_unique() if rule.distinct else pl.len())).item())
     _compare(rule, ctx, n, res, "数量", "count", default_min=1)
     res.measured = {"kind": "count", "value": n}
 
 
 def _measure(rule: Rule, ctx: _Ctx, pop: Any, res: Result) -> None:
+    import polars as pl
+
     assert rule.measure is not None
     v = rule.measure.build(ctx)
     if v is None:
-        if pop.height == 0:
+        if ctx.collect(pop.select(pl.len())).item() == 0:
             _empty(rule, "记录", "rows")
         raise _Outcome("fail", "无法计算度量值（数据为空白）", "the measure could not be computed (blank data)")
     _compare(rule, ctx, v, res, "度量值", "measure", default_min=None)
@@ -419,40 +458,41 @@ def _jsonable(v: Any) -> Any:
 
 
 def _expected_groups(rule: Rule, ctx: _Ctx) -> list[Any] | None:
+    import polars as pl
+
     if rule.groups is None:
         return None
     node = rule.groups.node
     if node.t == "colref":
-        return sorted(ctx.frame(node.view).get_column(node.col).drop_nulls().unique().to_list(), key=str)
+        col = ctx.collect(ctx.frame(node.view).select(pl.col(node.col).drop_nulls().unique()))[node.col]
+        return sorted(col.to_list(), key=str)
     v = rule.groups.build(ctx)
     if not isinstance(v, list):
         raise _Outcome("error", "groups 必须是列表或 数据集.列", "groups must be a list or dataset.column")
     return v
 
 
-def _group_counts(rule: Rule, df: Any, by: list[str]) -> dict[tuple[Any, ...], int]:
+def _group_counts(rule: Rule, ctx: _Ctx, df: Any, by: list[str]) -> dict[tuple[Any, ...], int]:
     import polars as pl
 
-    if df.height == 0:
-        return {}
     col = "__group" if rule.group_by is not None else None
-    if col is not None and isinstance(df.schema[col], pl.List):
+    if col is not None and isinstance(df.collect_schema()[col], pl.List):
         df = df.explode(col)
-    agg = pl.col(keyed(df, rule.distinct) or rule.distinct).n_unique() if rule.distinct else pl.len()
-    g = df.group_by(by).agg(agg.alias("__n"))
+    key = ctx.key_for(ctx.dataset_of(rule.source), rule.distinct) or rule.distinct
+    agg = pl.col(key).n_unique() if rule.distinct else pl.len()
+    g = ctx.collect(df.group_by(by).agg(agg.alias("__n")))
     return {tuple(r[:-1]): int(r[-1]) for r in g.iter_rows()}
 
 
 def _with_group(rule: Rule, ctx: _Ctx, df: Any) -> Any:
     assert rule.group_by is not None
-    ctx.current = df
-    return df.with_columns(_as_expr(rule.group_by.build(ctx)).alias("__group"))
+    return ctx.with_value(df, rule.group_by, "__group", ctx.dataset_of(rule.source))
 
 
 def _groups(rule: Rule, ctx: _Ctx, pop: Any, res: Result) -> None:
     assert rule.group_by is not None
     pop = _with_group(rule, ctx, pop)
-    counts = {k[0]: v for k, v in _group_counts(rule, pop, ["__group"]).items()}
+    counts = {k[0]: v for k, v in _group_counts(rule, ctx, pop, ["__group"]).items()}
     label = rule.group_by.source if rule.group_by.source.isidentifier() else "分组"
     expected = _expected_groups(rule, ctx)
     groups = expected if expected is not None else sorted((k for k in counts if k is not None), key=str)
@@ -509,15 +549,13 @@ def _periods(rule: Rule, ctx: _Ctx, pop: Any, res: Result) -> None:
     required = [x for x in plist if x[4]]
     col = pl.col(p.column)
     inside = pop.filter(col.is_between(start, end))
-    before = pop.filter(col < start).height
-    late = pop.filter(col > end).height
-    undated = pop.filter(col.is_null()).height
+    before, late, undated = ctx.collect(pop.select((col < start).sum().alias("b"), (col > end).sum().alias("l"), col.is_null().sum().alias("u"))).row(0)
     label = (col.dt.strftime("%Y-%m") if p.unit == "month" else col.dt.year().cast(pl.String) + "Q" + col.dt.quarter().cast(pl.String))
     inside = inside.with_columns(label.alias("__period"))
     if rule.group_by is not None:
         inside = _with_group(rule, ctx, inside)
     by = ["__period"] + (["__group"] if rule.group_by else [])
-    counts = _group_counts(rule, inside, by)
+    counts = _group_counts(rule, ctx, inside, by)
     groups = _expected_groups(rule, ctx) if rule.group_by else [None]
     if rule.group_by and groups is None:
         groups = sorted({k[1] for k in counts if k[1] is not None}, key=str)
@@ -556,7 +594,8 @@ def _cell(c: tuple[str, Any]) -> str:
 
 
 def _row_failures(ctx: _Ctx, rule: Rule, failing: Any, cols: list[str], res: Result, zh: str, en: str, unknown_col: str | None = None) -> None:
-    res.failure_count = failing.height
+    res.failure_count = int(ctx.collect(failing.select(__import__("polars").len())).item())
+    failing = ctx.collect(failing.bottom_k(MAX_FAILURES, by="__row").sort("__row"))  # the first rows of the file
     ds_name = rule.views[rule.source][0] if rule.source in rule.views else rule.source
     table = ctx.tables[ds_name]
     personal = ctx.personal.get(ds_name, {})

@@ -419,7 +419,9 @@ class _Compiler:
             view, col = b.view, b.col
 
             def bs(ctx):
-                return ctx.frame(view).get_column(col)  # is_in hashes it once; a unique() first only costs time
+                import polars as pl
+
+                return ctx.collect(ctx.frame(view).select(pl.col(col)))[col]
             if a.const:
                 def bcv(ctx):
                     v = a.build(ctx)
@@ -429,7 +431,7 @@ class _Compiler:
 
             def br(ctx):
                 e = _member_by_join(ctx, a, view, col)
-                if e is None:
+                if e is None:  # an expression on the left: the other column is collected and hashed
                     e = lift(a.build(ctx)).is_in(bs(ctx).implode())
                 return ~e if negate else e
             return Node("bool", br, False)
@@ -532,20 +534,21 @@ class _Compiler:
         view, col = a.view, a.col
         assert view is not None
         self.names.add(view)
+        import polars as pl
+
+        def one(ctx: Any, e: Any) -> Any:
+            return ctx.collect(ctx.frame(view).select(e.alias("v")))["v"][0]
         if f.name == "count":
-            return Node("int", lambda ctx: ctx.frame(view).height, True)
+            return Node("int", lambda ctx: int(one(ctx, pl.len())), True)
         elem = a.elem or "any"
-        if f.name == "distinct":
-            def nd(ctx):
-                df = ctx.frame(view)
-                return df.get_column(keyed(df, col) or col).drop_nulls().n_unique()
-            return Node("int", nd, True)
+        if f.name == "distinct":  # an ID's integer key stands for it
+            return Node("int", lambda ctx: int(one(ctx, pl.col(ctx.key_for(ctx.dataset_of(view), col) or col).drop_nulls().n_unique())), True)
         if f.name == "sum":
             if elem not in NUMERIC:
                 raise self.err(n, f"sum() 需要数字列，“{col}”是{_tname(elem)}", f"sum() needs a numeric column; '{col}' is {elem}")
-            return Node(elem, lambda ctx: _py(ctx.frame(view).get_column(col).drop_nulls().sum()), True)
+            return Node(elem, lambda ctx: _py(one(ctx, pl.col(col).drop_nulls().sum())), True)
         getter = "min" if f.name == "min" else "max"
-        return Node(elem, lambda ctx: _py(getattr(ctx.frame(view).get_column(col).drop_nulls(), getter)()), True)
+        return Node(elem, lambda ctx: _py(one(ctx, getattr(pl.col(col).drop_nulls(), getter)())), True)
 
     def lookup(self, n: ast.AST, args: list[Node]) -> Node:
         key, kref, vref = args
@@ -558,10 +561,11 @@ class _Compiler:
             import polars as pl
 
             current = getattr(ctx, "current", None)
-            df = ctx.frame(view).select([kcol, vcol]).filter(pl.col(kcol).is_not_null())
-            if key.col is not None and current is not None and key.col in current.columns:
-                df = df.filter(pl.col(kcol).is_in(current.get_column(key.col).implode()))
-            return df.unique(subset=[kcol], keep="last", maintain_order=True)
+            lf = ctx.frame(view).select([kcol, vcol]).filter(pl.col(kcol).is_not_null())
+            if key.col is not None and current is not None and key.col in current.collect_schema().names():
+                # only the keys the frame at hand holds: the collected table stays as small as the question
+                lf = lf.join(current.select(pl.col(key.col).alias(kcol)).unique(), on=kcol, how="semi", maintain_order="left")
+            return ctx.collect(lf.unique(subset=[kcol], keep="last", maintain_order=True))
         if key.const:
             def bc(ctx):
                 k = key.build(ctx)
@@ -612,22 +616,33 @@ def _check_regex(c: _Compiler, src: ast.AST, rx: Any) -> None:
 
 # ------------------------------------------------------------------------------- columnar forms
 def _member_by_join(ctx: Any, a: Node, view: str, col: str) -> Any:
-    """`column in dataset.column` for the frame being evaluated (ctx.current) as a semi-join: 2-4x faster than
-    is_in on large tables (a parallel hash join instead of one hash set), on the integer keys of ID numbers when
-    both sides have them. Same result: null stays null, nulls in the other column match nothing. None when it does
-    not apply (an expression on the left, other types)."""
+    """`column in dataset.column` on the frame being evaluated (ctx.current) as a left join with the other
+    column's distinct values (on the integer keys of ID numbers when both sides have them): a parallel hash join,
+    which also streams. Same result as is_in: null stays null, nulls in the other column match nothing. None when it
+    does not apply (an expression on the left, other types)."""
     import polars as pl
 
     cur = getattr(ctx, "current", None)
-    other = ctx.frame(view)
-    if a.col is None or cur is None or not isinstance(cur, pl.DataFrame) or a.col not in cur.columns or cur.schema[a.col] != other.schema[col]:
+    if a.col is None or cur is None:
         return None
-    lk, rk = keyed(cur, a.col), keyed(other, col)
+    schema, other = cur.collect_schema(), ctx.frame(view)
+    if a.col not in schema.names() or schema[a.col] != other.collect_schema()[col]:
+        return None
+    lk, rk = ctx.key_for(ctx.current_ds, a.col), ctx.key_for(ctx.dataset_of(view), col)
     lcol, rcol = (lk, rk) if lk and rk else (a.col, col)
-    left = cur.select(pl.col(lcol).alias("__k")).with_row_index("__i")
-    hit = left.join(other.select(pl.col(rcol).alias("__k")), on="__k", how="semi")["__i"]
-    mask = pl.zeros(cur.height, pl.Boolean, eager=True).scatter(hit, True) if hit.len() else pl.repeat(False, cur.height, dtype=pl.Boolean, eager=True)
-    return pl.when(pl.col(a.col).is_null()).then(None).otherwise(pl.lit(mask))
+    hit = ctx.helper()
+    if ctx.streaming:  # a left join with the distinct values: streams, with only those values in memory
+        right = other.select(pl.col(rcol).alias(lcol)).filter(pl.col(lcol).is_not_null()).unique().with_columns(pl.lit(True).alias(hit))
+        ctx.current = cur.join(right, on=lcol, how="left", maintain_order="left")
+    else:  # in memory (the frame at hand is already computed): a semi-join marks the rows, 2-4x faster than is_in
+        df = cur.collect()
+        rows = df.select(pl.col(lcol).alias("__k")).with_row_index("__i")
+        found = rows.join(ctx.collect(other.select(pl.col(rcol).alias("__k"))), on="__k", how="semi")["__i"]
+        mask = pl.zeros(df.height, pl.Boolean, eager=True)
+        if found.len():
+            mask = mask.scatter(found, True)
+        ctx.current = df.with_columns(mask.alias(hit)).lazy()
+    return pl.when(pl.col(a.col).is_null()).then(None).otherwise(pl.col(hit).fill_null(False))
 
 
 def _id_birth(x: Any, digit: Callable[[int], Any], shape: Any = None, last: Any = None) -> Any:
@@ -694,14 +709,6 @@ def id_key_column(name: str) -> str:
     digits times 11 plus the check character (X = 10), so equal keys mean equal ID numbers. Joins, membership and
     distinct counts use it (several times faster than hashing text) when every ID of both frames has a key."""
     return f"__key__{name}"
-
-
-def keyed(df: Any, col: str) -> str | None:
-    """The key column standing exactly for `col` in this frame: present, and null only where the ID is blank."""
-    k = id_key_column(col)
-    if col in df.columns and k in df.columns and df[k].null_count() == df[col].null_count():
-        return k
-    return None
 
 
 def pl_birth_date(x: Any) -> Any:

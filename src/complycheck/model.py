@@ -241,7 +241,8 @@ class RulePack:
 # --------------------------------------------------------------------------- evidence
 @dataclass
 class Table:
-    """One loaded dataset: a polars DataFrame with a `__row` column (the source row number)."""
+    """One loaded dataset: a polars DataFrame with a `__row` column (the source row number), or a LazyFrame over the
+    same columns spilled to disk (very large submissions)."""
 
     name: str
     file: str
@@ -249,6 +250,7 @@ class Table:
     frame: Any
     headers: dict[str, str]  # pack column -> header as found in the file
     problems: list["Problem"] = field(default_factory=list)
+    keyed: frozenset[str] = frozenset()  # ID columns whose every non-blank value has an integer key (see expr.id_key_column)
 
 
 @dataclass(frozen=True)

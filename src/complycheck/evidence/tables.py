@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from pathlib import Path
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Callable
 
@@ -151,12 +152,14 @@ BATCH_ROWS = 250_000
 
 
 def build_table(sheet: RawSheet, ds: Dataset, file: str, manifest_entry: dict[str, Any],
-                columns: set[str] | None = None, id_columns: set[str] | None = None, batch_rows: int | None = None) -> Table:
+                columns: set[str] | None = None, id_columns: set[str] | None = None, batch_rows: int | None = None,
+                spill: Path | None = None) -> Table:
     """Type a raw sheet against a dataset declaration; unreadable cells become problems. Works column-wise, a batch
     of records at a time: a large CSV streams from disk, so its text is never all in memory at once.
 
     `columns`, when given, limits typing to the columns the rules read (validate types them all);
-    `id_columns` limits the cached birth dates likewise. The result does not depend on `batch_rows` (default BATCH_ROWS)."""
+    `id_columns` limits the cached birth dates likewise. The result does not depend on `batch_rows` (default BATCH_ROWS).
+    With `spill` (a private folder), typed batches are written there and the table is a LazyFrame over them."""
     import polars as pl
 
     if sheet.records and not sheet.rows and sheet.frame is None:
@@ -185,15 +188,15 @@ def build_table(sheet: RawSheet, ds: Dataset, file: str, manifest_entry: dict[st
     id_cols = [c.name for c in typed if c.type == "id_number" and (id_columns is None or c.name in id_columns)]
     typer = _Typer(typed, colmap, len(headers), sheet.date1904, file, sheet.sheet, id_cols)
     try:
-        parts = [typer.batch(raw) for raw in sheet.string_batches(wanted, start, batch_rows or BATCH_ROWS, typer.prep)]
+        parts = [typer.keep(typer.batch(raw), spill, ds.name) for raw in sheet.string_batches(wanted, start, batch_rows or BATCH_ROWS, typer.prep)]
     except FastReadFailed:  # the large-file reader gave up: the exact one reads (and names) everything
         exact = sheet.frame.exact()
-        return build_table(exact, ds, file, manifest_entry, columns, id_columns, batch_rows)
+        return build_table(exact, ds, file, manifest_entry, columns, id_columns, batch_rows, spill)
     if not parts:  # no records after the header
         parts = [typer.batch(pl.DataFrame({"__idx": pl.Series([], dtype=pl.UInt32), **{f"c{j}": pl.Series([], dtype=pl.String) for j in wanted}}))]
     frame = typer.finish(parts, problems)
     hdr_map = {c: headers[i] for c, i in colmap.items()}
-    return Table(ds.name, file, sheet.sheet, frame, hdr_map, problems)
+    return Table(ds.name, file, sheet.sheet, frame, hdr_map, problems, typer.keyed())
 
 
 class _Typer:
@@ -206,6 +209,7 @@ class _Typer:
         self.summary: list[Problem] = []
         self.extra: list[Problem] = []
         self.cols = {c.name: _ColumnState() for c in typed}
+        self.spilled = 0
 
     def prep(self, lf: Any) -> Any:
         """Row-wise work done as the records stream in: strip the cells typed, drop blank records."""
@@ -252,6 +256,7 @@ class _Typer:
             if f"__up{cell}" in stripped.columns:  # an ID column, upper-cased, keyed and dated in prep
                 birth = stripped[f"__b{cell}"] if f"__b{cell}" in stripped.columns else None
                 ids, key, birth = _convert_ids(stripped[f"__up{cell}"], stripped[f"__k{cell}"], birth, c, rows, self.file, self.sheet, self.cols[c.name])
+                self.cols[c.name].unkeyed += int((key.is_null() & ids.is_not_null()).sum())
                 out.append(ids.alias(c.name))
                 hidden.append(key.alias(id_key_column(c.name)))
                 if birth is not None:
@@ -261,24 +266,43 @@ class _Typer:
             out.append(_convert(series, c, self.date1904, rows, self.file, self.sheet, self.cols[c.name]).alias(c.name))
             if c.type == "id_number":  # a column missing from the file (all blank), or an empty batch
                 hidden.append(id_keys(out[-1]).alias(id_key_column(c.name)))
+                self.cols[c.name].unkeyed += int((hidden[-1].is_null() & out[-1].is_not_null()).sum())
                 if c.name in self.id_cols:
                     hidden.append(birth_dates(out[-1]).alias(birth_column(c.name)))
         del stripped
         return pl.DataFrame(out + hidden)
 
+    def keep(self, part: Any, spill: Path | None, name: str) -> Any:
+        """A typed batch, kept in memory or, for a very large submission, written to the spill folder (its path)."""
+        if spill is None:
+            return part
+        self.spilled += 1
+        path = spill / f"{name}-{self.spilled:05d}.arrow"
+        part.write_ipc(path, compression="lz4")
+        return path
+
+    def keyed(self) -> frozenset[str]:
+        return frozenset(c.name for c in self.typed if c.type == "id_number" and self.cols[c.name].unkeyed == 0)
+
     def finish(self, parts: list[Any], problems: list[Problem]) -> Any:
         import polars as pl
 
-        scales = {c.name: max(p.schema[c.name].scale for p in parts) for c in self.typed if c.type == "decimal"}
-        if scales and len(parts) > 1:  # each batch has the scale its own values need: widen to the largest (exact)
-            parts = [p.with_columns([pl.col(n).cast(pl.Decimal(38, s)) for n, s in scales.items()]) for p in parts]
-        frame = parts[0] if len(parts) == 1 else pl.concat(parts, how="vertical", rechunk=False)
-        parts.clear()
-        # one chunk: hashing (distinct, group_by, joins) is several times faster on it; a column at a time, so the
-        # copy never holds more than one extra column
-        for name in frame.columns:
-            if frame[name].n_chunks() > 1:
-                frame = frame.with_columns(frame[name].rechunk())
+        if parts and isinstance(parts[0], Path):  # spilled: a lazy scan of the batches, streamed when evaluated
+            frame = pl.scan_ipc(parts)
+            scales = {c.name: max(s.scale for s in [pl.read_ipc_schema(p)[c.name] for p in parts]) for c in self.typed if c.type == "decimal"}
+            if scales:
+                frame = frame.with_columns([pl.col(n).cast(pl.Decimal(38, s)) for n, s in scales.items()])
+        else:
+            scales = {c.name: max(p.schema[c.name].scale for p in parts) for c in self.typed if c.type == "decimal"}
+            if scales and len(parts) > 1:  # each batch has the scale its own values need: widen to the largest (exact)
+                parts = [p.with_columns([pl.col(n).cast(pl.Decimal(38, s)) for n, s in scales.items()]) for p in parts]
+            frame = parts[0] if len(parts) == 1 else pl.concat(parts, how="vertical", rechunk=False)
+            parts.clear()
+            # one chunk: hashing (distinct, group_by, joins) is several times faster on it; a column at a time, so
+            # the copy never holds more than one extra column
+            for name in frame.columns:
+                if frame[name].n_chunks() > 1:
+                    frame = frame.with_columns(frame[name].rechunk())
         problems.extend(self.summary)
         problems.extend(self.extra)
         for c in self.typed:
@@ -296,6 +320,7 @@ class _ColumnState:
         self.bad_total = 0
         self.disallowed: dict[str, int] = {}  # value not among the allowed ones -> first row
         self.notes: list[Problem] = []
+        self.unkeyed = 0  # ID numbers without an integer key (not 17 digits and a check character)
 
     def report(self, col: Column, file: str, sheet: str | None) -> list[Problem]:
         out = list(self.notes)

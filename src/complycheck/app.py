@@ -47,11 +47,16 @@ def load_waivers(path: Path) -> list[Waiver]:
     return out
 
 
-def load_inputs(rules: Path, evidence: Path, waivers: Path | None = None, progress: Any = None) -> Inputs:
-    """Load and validate the pack, the submission and the waivers."""
+SPILL_AUTO_BYTES = 1024 * 1024 * 1024
+
+
+def load_inputs(rules: Path, evidence: Path, waivers: Path | None = None, progress: Any = None, spill: Path | None = None,
+                spill_min_bytes: int | None = None) -> Inputs:
+    """Load and validate the pack, the submission and the waivers (large tables spilled to `spill`, if given)."""
     pack = load_pack(rules)
     columns, id_columns = pack.columns_read()
-    ev = load_evidence(evidence, pack.datasets, progress=progress, columns=columns, id_columns=id_columns)
+    extra = {} if spill_min_bytes is None else {"spill_min_bytes": spill_min_bytes}
+    ev = load_evidence(evidence, pack.datasets, progress=progress, columns=columns, id_columns=id_columns, spill=spill, **extra)
     ws = load_waivers(waivers) if waivers else []
     ids = {r.id for r in pack.rules}
     for w in ws:
@@ -90,14 +95,32 @@ def input_digests(inp: Inputs, waivers: Path | None, early: dict[str, str] | Non
     return out
 
 
-def run(rules: Path, evidence: Path, as_of: date, waivers: Path | None = None, progress: Any = None) -> Report:
-    """Everything `complycheck evaluate` decides, as a Report."""
+def evidence_bytes(evidence: Path) -> int:
+    """The size of the files in the evidence folder (what decides whether to spill)."""
+    try:
+        return sum(p.stat().st_size for p in evidence.iterdir() if p.is_file() and not p.is_symlink())
+    except OSError:
+        return 0
+
+
+def run(rules: Path, evidence: Path, as_of: date, waivers: Path | None = None, progress: Any = None,
+        spill: bool | None = None, spill_min_bytes: int | None = None) -> Report:
+    """Everything `complycheck evaluate` decides, as a Report.
+
+    `spill`: True writes large tables to a private temporary folder and streams them (bounded memory), False keeps
+    everything in memory (fastest), None decides by size (more than 1 GiB of evidence spills). The verdicts are
+    the same either way; the folder is removed before this returns."""
+    import contextlib
+    import tempfile
     from concurrent.futures import ThreadPoolExecutor
 
-    with ThreadPoolExecutor(max_workers=1) as pool:  # hashing releases the GIL: it overlaps with parsing and evaluation
-        early = pool.submit(_early_digests, evidence)
-        inp = load_inputs(rules, evidence, waivers, progress)
-        digests = pool.submit(input_digests, inp, waivers, early.result())
-        report = evaluate(inp.pack, inp.evidence.tables, as_of, inp.waivers, None, inp.evidence.problems)
-        report.inputs = digests.result()
+    if spill is None:
+        spill = evidence_bytes(evidence) > SPILL_AUTO_BYTES
+    with tempfile.TemporaryDirectory(prefix="complycheck-") if spill else contextlib.nullcontext() as folder:
+        with ThreadPoolExecutor(max_workers=1) as pool:  # hashing releases the GIL: it overlaps with parsing and evaluation
+            early = pool.submit(_early_digests, evidence)
+            inp = load_inputs(rules, evidence, waivers, progress, Path(folder) if folder else None, spill_min_bytes)
+            digests = pool.submit(input_digests, inp, waivers, early.result())
+            report = evaluate(inp.pack, inp.evidence.tables, as_of, inp.waivers, None, inp.evidence.problems)
+            report.inputs = digests.result()
     return report

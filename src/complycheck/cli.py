@@ -194,9 +194,12 @@ def main() -> None:
 @click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True, help="报告语言 / report language")
 @click.option("--waivers", default=None, help="豁免文件 / waiver file")
 @click.option("--quiet", "-q", is_flag=True, help="不显示进度 / no progress on stderr")
+@click.option("--spill/--no-spill", default=None,
+              help="大表写入临时目录并流式计算（内存有界）；默认证据超过 1 GiB 时自动启用 / write large tables to a temporary folder and stream them "
+                   "(bounded memory); by default when the evidence exceeds 1 GiB")
 @guarded
 def evaluate(rules_dir: str, evidence_dir: str, as_of: str | None, fmt: str, output: str | None, reports: tuple[str, ...], lang: str,
-             waivers: str | None, quiet: bool) -> int:
+             waivers: str | None, quiet: bool, spill: bool | None) -> int:
     """评估证据，给出每个品目的验收结论 / evaluate the evidence and give a verdict per line item."""
     from complycheck import app, render
 
@@ -204,7 +207,7 @@ def evaluate(rules_dir: str, evidence_dir: str, as_of: str | None, fmt: str, out
     day = _parse_as_of(as_of)
     progress = Progress(lang, enabled=not quiet and sys.stderr.isatty())
     try:
-        report = app.run(Path(rules_dir), Path(evidence_dir), day, Path(waivers) if waivers else None, progress)
+        report = app.run(Path(rules_dir), Path(evidence_dir), day, Path(waivers) if waivers else None, progress, spill)
     finally:
         progress.done()
     rendered = [(render.get(name)(report, lang), path) for name, path in targets]

@@ -46,9 +46,17 @@ def safe_path(root: Path, rel: str, display_root: str, where: Location) -> Path:
     return resolved
 
 
+SPILL_MIN_BYTES = 8 * 1024 * 1024
+
+
 def load_evidence(root: Path, datasets: dict[str, Dataset], only: set[str] | None = None, progress: Any = None,
-                  columns: dict[str, set[str]] | None = None, id_columns: dict[str, set[str]] | None = None) -> Evidence:
-    """Read every dataset the manifest names; all input errors are raised together."""
+                  columns: dict[str, set[str]] | None = None, id_columns: dict[str, set[str]] | None = None,
+                  spill: Path | None = None, spill_min_bytes: int = SPILL_MIN_BYTES) -> Evidence:
+    """Read every dataset the manifest names; all input errors are raised together.
+
+    With `spill` (a private folder that outlives the evaluation), the tables of files of at least `spill_min_bytes`
+    are written there as they are typed and returned as LazyFrames: memory then stays bounded however large the
+    submission (the engine streams them)."""
     if not root.exists():
         raise EvidenceError("证据目录不存在", Location(str(root)), "evidence folder does not exist")
     if not root.is_dir():
@@ -93,8 +101,10 @@ def load_evidence(root: Path, datasets: dict[str, Dataset], only: set[str] | Non
 
     def _load_guarded(name: str, entry: dict[str, Any]) -> Table | ComplycheckError:
         try:
+            size = (root / entry["file"]).stat().st_size if spill is not None and (root / entry["file"]).is_file() else 0
             return _load_one(root, name, entry, datasets[name], doc.where(("datasets", name, "file")), display_root,
-                             None if columns is None else columns.get(name, set()), None if id_columns is None else id_columns.get(name, set()))
+                             None if columns is None else columns.get(name, set()), None if id_columns is None else id_columns.get(name, set()),
+                             spill if spill is not None and size >= spill_min_bytes else None)
         except ComplycheckError as e:
             return e
 
@@ -118,7 +128,7 @@ def load_evidence(root: Path, datasets: dict[str, Dataset], only: set[str] | Non
 
 
 def _load_one(root: Path, name: str, entry: dict[str, Any], ds: Dataset, where: Location, display_root: str,
-              columns: set[str] | None = None, id_columns: set[str] | None = None) -> Table:
+              columns: set[str] | None = None, id_columns: set[str] | None = None, spill: Path | None = None) -> Table:
     path = safe_path(root, entry["file"], display_root, where)
     display = str(root / entry["file"])
     kind = readers.READERS.get(path.suffix.lower())
@@ -134,7 +144,7 @@ def _load_one(root: Path, name: str, entry: dict[str, Any], ds: Dataset, where: 
         sheet = readers.read_json(path, display)
     else:
         sheet = readers.read_yaml(path, display)
-    return build_table(sheet, ds, display, entry, columns, id_columns)
+    return build_table(sheet, ds, display, entry, columns, id_columns, spill=spill)
 
 
 def table_from_records(ds: Dataset, records: list[dict[str, Any]], file: str = "<inline>") -> Table:

@@ -85,7 +85,8 @@ def load_evidence(root: Path, datasets: dict[str, Dataset], only: set[str] | Non
 
     import threading
 
-    # at most one large workbook/JSON/YAML in memory at a time (large CSV streams in batches, so two may load at once)
+    # at most one large workbook/JSON/YAML in memory at a time (large CSV streams in batches, so two may load at
+    # once, unless memory is what matters: when spilling)
     big = threading.Semaphore(1)
 
     def load(job: tuple[str, dict[str, Any]]) -> Table | ComplycheckError:
@@ -94,7 +95,7 @@ def load_evidence(root: Path, datasets: dict[str, Dataset], only: set[str] | Non
             size = (root / entry["file"]).stat().st_size if (root / entry["file"]).is_file() else 0
         except OSError:
             size = 0
-        if size > BIG_FILE_BYTES and readers.READERS.get(Path(entry["file"]).suffix.lower()) != "csv":
+        if size > BIG_FILE_BYTES and (spill is not None or readers.READERS.get(Path(entry["file"]).suffix.lower()) != "csv"):
             with big:
                 return _load_guarded(name, entry)
         return _load_guarded(name, entry)

@@ -5,6 +5,7 @@ import re
 import subprocess
 import sys
 from datetime import date
+from pathlib import Path
 
 import pytest
 
@@ -84,9 +85,28 @@ def test_rule_pack_catalogue_is_the_bureaus(tmp_path):
     assert "1-3.R13" in (ROOT / "rules" / "catalogue" / "clauses.yaml").read_text("utf-8")
 
 
-def test_spilled_and_streamed_tables_give_the_same_report_byte_for_byte(report):
+def test_spilled_and_streamed_tables_give_the_same_report_byte_for_byte(report, tmp_path, monkeypatch):
     """Huge submissions are spilled to disk and streamed (bounded memory); here every table of the sample is, and
-    the JSON report must not change by one byte."""
+    the JSON report must not change by one byte. The spill folder (personal data) is gone afterwards."""
+    import tempfile
+
+    from complycheck.evidence import tables
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    spilled = []
+    keep = tables._Typer.keep
+
+    def spy(self, part, spill, name):
+        out = keep(self, part, spill, name)
+        if spill is not None and Path(out).is_file():
+            spilled.append(name)
+        return out
+    monkeypatch.setattr(tables._Typer, "keep", spy)
     streamed = app.run(ROOT / "rules", ROOT / "evidence", date(2022, 12, 15), spill=True, spill_min_bytes=0)
+    import yaml
+
+    submitted = set(yaml.safe_load((ROOT / "evidence" / "manifest.yaml").read_text("utf-8"))["datasets"])
+    assert set(spilled) == submitted  # every table of the submission went through the disk
     assert get("json")(streamed, "zh") == get("json")(report, "zh")
+    assert list(tmp_path.iterdir()) == []
 

@@ -151,3 +151,30 @@ def test_the_installed_command_exits_at_once_with_every_output_flushed(tmp_path)
     assert p.returncode == 2 and "bogus" in p.stderr
     p = subprocess.run([sys.executable, "-m", "complycheck", "evaluate", "--evidence", str(tmp_path / "none")], capture_output=True, text=True, timeout=60)
     assert p.returncode == 2 and "证据目录不存在" in p.stderr
+
+
+def test_spill_option_gives_the_same_report(cli, tmp_path, monkeypatch):
+    """--spill streams large tables from a temporary folder (here: only what is over the 8 MB threshold, i.e.
+    nothing of the sample, so a big CSV is made); --no-spill keeps everything in memory. Same report."""
+    import shutil
+
+    ev = tmp_path / "ev"
+    shutil.copytree(ROOT / "evidence", ev)
+    roster = ev / "适老化改造户名册.csv"
+    head, *rows = roster.read_bytes().rstrip(b"\r\n").split(b"\r\n" if b"\r\n" in roster.read_bytes() else b"\n")
+    body = b"\r\n".join(rows)
+    roster.write_bytes(b"\r\n".join([head] + [body] * (9 * 1024 * 1024 // len(body) + 1)) + b"\r\n")  # the same rows again and again
+    assert roster.stat().st_size > 8 * 1024 * 1024
+    from complycheck.evidence import tables
+
+    spilled: list[str] = []
+    keep = tables._Typer.keep
+    monkeypatch.setattr(tables._Typer, "keep", lambda self, part, spill, name: (spilled.append(name) if spill else None, keep(self, part, spill, name))[1])
+    outs = []
+    for flag in ("--spill", "--no-spill"):
+        code, out, _ = cli("evaluate", "--evidence", str(ev), "--as-of", "2022-12-15", "--format", "json", flag)
+        assert code == 1
+        outs.append(out)
+        assert set(spilled) == ({"retrofit_households"} if flag == "--spill" else set())
+        spilled.clear()
+    assert outs[0] == outs[1]

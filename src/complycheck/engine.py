@@ -31,8 +31,9 @@ class Waiver:
 class _Ctx:
     """Frames for one rule's evaluation: datasets, the rule's views and its population (`rows`).
 
-    Frames are polars LazyFrames: over tables in memory (held once computed, so each is computed once), or over
-    tables spilled to disk (then streamed, and memory stays bounded: only the small results are collected)."""
+    Frames are polars DataFrames when the tables are in memory (each step computed as it is taken), or LazyFrames
+    over tables spilled to disk (streamed, so memory stays bounded: only small results are collected). The code is
+    the same for both: only collect(), hold() and like() tell them apart."""
 
     id_birth_cached = True  # tables from the loaders carry the birth-date column of every ID column
 
@@ -63,11 +64,18 @@ class _Ctx:
         return f"__h{self.helpers}"
 
     def collect(self, lf: Any) -> Any:
+        """A frame's result: a DataFrame as is (in memory every step is computed as it is taken), a LazyFrame run."""
+        if not hasattr(lf, "collect"):
+            return lf
         return lf.collect(engine="streaming") if self.streaming else lf.collect()
 
     def hold(self, lf: Any) -> Any:
-        """In memory, compute a frame once for the several questions asked of it; streamed, leave it lazy."""
-        return lf if self.streaming else lf.collect().lazy()
+        """A frame several questions will be asked of: computed once in memory (it already is), streamed as is."""
+        return lf
+
+    def like(self, frame: Any, df: Any) -> Any:
+        """A small DataFrame in the same mode as `frame`, to join or concatenate with it."""
+        return df.lazy() if hasattr(frame, "collect") else df
 
     def with_value(self, lf: Any, compiled: Compiled, name: str, ds: str) -> Any:
         """`lf` with the value of a row expression as column `name` (builders may join helper columns onto it)."""
@@ -93,7 +101,9 @@ class _Ctx:
             return self.cache[view]
         ds = self.dataset_of(view)
         base = self.tables[ds].frame
-        lf = self._narrow(base.lazy() if isinstance(base, pl.DataFrame) else base, view, *([self.rule.source] if view == self.rule.source else []))
+        if self.streaming and isinstance(base, pl.DataFrame):
+            base = base.lazy()
+        lf = self._narrow(base, view, *([self.rule.source] if view == self.rule.source else []))
         if view in self.rule.views and self.rule.views[view][1] is not None:
             where = self.rule.views[view][1]
             lf = self.hold(self.with_value(lf, where, "__v", ds).filter(pl.col("__v")).drop("__v"))
@@ -330,7 +340,7 @@ def _share(rule: Rule, ctx: _Ctx, pop: Any, res: Result) -> None:
         ent = ctx.collect(frame.filter(pl.col(key).is_not_null()).group_by(key).agg(ok.any().alias("__any")))
         den = ent.height + st["blank"]
         num = int(ent["__any"].sum()) + st["blank_ok"]
-        bad = ent.filter(~pl.col("__any")).select(key).lazy()
+        bad = ctx.like(frame, ent.filter(~pl.col("__any")).select(key))
         failing = pl.concat([frame.join(bad, on=key, how="semi"), frame.filter(pl.col(key).is_null())]).filter(~ok)
         res.details["duplicate_rows_counted_once"] = st["n"] - den
     else:

@@ -73,3 +73,24 @@ def test_age_in_full_years():
     born = date(1957, 10, 31)
     assert V.age_at(born, date(2022, 10, 30)) == 64
     assert V.age_at(born, date(2022, 10, 31)) == 65
+
+
+def test_characters_the_loader_skips_normalising_are_left_alone_by_normalize_text():
+    """The loader normalises only text holding a character outside tables._MAY_CHANGE's complement; that is exact
+    only if every character inside it, alone or between others, comes out of normalize_text unchanged."""
+    import re
+
+    from complycheck.evidence.tables import _MAY_CHANGE
+
+    outside = re.compile(_MAY_CHANGE)
+    safe = [chr(c) for c in range(0x110000) if not (0xD800 <= c <= 0xDFFF) and not outside.match(chr(c))]
+    assert 20000 < len(safe) < 30000
+    for ch in safe:
+        assert V.normalize_text(f"a{ch}a") == f"a{ch}a", hex(ord(ch))
+    assert V.normalize_text("".join(safe)) == "".join(safe).strip()
+    for ch in "\u3000\uff08\u2014\u00a0\u001c\uff21\u2460\uf900":  # ideographic space, full-width, dash, NBSP, FS, ①, 豈
+        assert outside.match(ch), hex(ord(ch))
+    import polars as pl  # the loader runs the pattern in polars (Rust regex): it must read it as Python does
+
+    every = pl.Series([chr(c) for c in range(0x110000) if not (0xD800 <= c <= 0xDFFF)])
+    assert every.filter(~every.str.contains(_MAY_CHANGE)).to_list() == safe

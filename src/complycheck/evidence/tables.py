@@ -217,11 +217,12 @@ class _Typer:
 
         cells = [c for c in lf.collect_schema().names() if c != "__idx"]
         used = {f"c{i}" for name, i in self.colmap.items() if name in self.cols} & set(cells)
-        lf = lf.with_columns([pl.col(c).str.strip_chars() for c in sorted(used)])
+        stripped = {c: pl.col(c).str.strip_chars() for c in sorted(used)}
+        lf = lf.with_columns([pl.when(e.str.len_bytes() > 0).then(e).alias(c) for c, e in stripped.items()])  # blank: null
         # a row is blank when no cell holds anything (cells no rule reads are not stripped: a cheap length test)
-        nonblank = pl.any_horizontal([pl.col(c).str.len_bytes() > 0 for c in cells]).fill_null(False) if cells else pl.lit(False)
+        nonblank = pl.any_horizontal([pl.col(c).is_not_null() if c in used else pl.col(c).str.len_bytes() > 0 for c in cells]).fill_null(False) \
+            if cells else pl.lit(False)
         lf = lf.filter(nonblank).with_columns(_summary_flag(cells).alias("__summary"))
-        # ID numbers: upper-cased, and the birth date of each valid one, computed as the records stream in
         # ID numbers: upper-cased, with an integer key for each well-formed one and (where a rule reads it) the birth
         # date of each valid one, computed as the records stream in
         ids = {f"c{self.colmap[c.name]}": c.name for c in self.typed if c.type == "id_number" and c.name in self.colmap}
@@ -262,7 +263,7 @@ class _Typer:
                 if birth is not None:
                     hidden.append(birth.alias(birth_column(c.name)))
                 continue
-            series = stripped[cell].replace("", None) if idx is not None and cell in stripped.columns else pl.Series(c.name, [None] * stripped.height, dtype=pl.String)
+            series = stripped[cell] if idx is not None and cell in stripped.columns else pl.Series(c.name, [None] * stripped.height, dtype=pl.String)
             out.append(_convert(series, c, self.date1904, rows, self.file, self.sheet, self.cols[c.name]).alias(c.name))
             if c.type == "id_number":  # a column missing from the file (all blank), or an empty batch
                 hidden.append(id_keys(out[-1]).alias(id_key_column(c.name)))
@@ -362,13 +363,14 @@ def _drop_summary_rows(df: Any, cells: list[str], file: str, sheet: str | None, 
 
 
 _ID_SHAPE = r"^[0-9]{17}[0-9X]$"
-_DASHES = f"[{V.HYPHEN_CHARS}]"
+# characters normalize_text never changes, alone or in sequence (no decompositions, no combining, not dashes or spaces)
+_MAY_CHANGE = r"[^\x20-\x7E\u00B7\u2018\u2019\u201C\u201D\u3001\u3002\u300A-\u3011\u3400-\u4DBF\u4E00-\u9FFF]"
 
 
 def _convert_ids(up: Any, key: Any, birth: Any, col: Column, rows: Any, file: str, sheet: str | None, st: _ColumnState) -> tuple[Any, Any, Any]:
     """ID numbers already upper-cased, with their keys and birth dates: the rare odd ones (spaces, full-width digits,
     15 digits) are normalised in Python, and their keys and birth dates recomputed."""
-    out = _convert(up, col, False, rows, file, sheet, st, upper=False)
+    out = _convert(up, col, False, rows, file, sheet, st, upper=False, keyed=key.is_not_null())
     changed = (out != up).fill_null(False) | (out.is_null() != up.is_null())
     if changed.any():
         at = changed.arg_true()
@@ -379,15 +381,15 @@ def _convert_ids(up: Any, key: Any, birth: Any, col: Column, rows: Any, file: st
     return out, key, birth
 
 
-def _convert(s: Any, col: Column, date1904: bool, rows: Any, file: str, sheet: str | None, st: _ColumnState, upper: bool = True) -> Any:
+def _convert(s: Any, col: Column, date1904: bool, rows: Any, file: str, sheet: str | None, st: _ColumnState, upper: bool = True,
+             keyed: Any = None) -> Any:
     """One text column (a batch of it) to its declared type, vectorised: each distinct value is parsed once."""
     import polars as pl
 
     if col.type == "string":
-        # only text that NFKC would change, or that holds a dash to unify, is normalised in Python (ASCII never is);
-        # polars' NFKC only picks the candidates: normalisation is stable across Unicode versions
-        wide = s.filter((s.str.len_bytes() != s.str.len_chars()).fill_null(False)).unique()
-        odd = wide.filter((wide.str.normalize("NFKC") != wide) | wide.str.contains(_DASHES))
+        # only text with a character outside those NFKC, the dash unification and stripping leave alone (printable
+        # ASCII, CJK ideographs, common Chinese punctuation) is normalised, in Python: one regex pass picks it
+        odd = s.filter(s.str.contains(_MAY_CHANGE).fill_null(False)).unique()
         mapping = {}
         for v in odd.to_list():
             if v not in st.cache:
@@ -399,7 +401,8 @@ def _convert(s: Any, col: Column, date1904: bool, rows: Any, file: str, sheet: s
         return out
     if col.type == "id_number":
         up = s.str.to_uppercase() if upper else s
-        odd = up.filter(~up.str.contains(_ID_SHAPE).fill_null(True)).drop_nulls().unique().to_list()
+        well_formed = keyed if keyed is not None else up.str.contains(_ID_SHAPE).fill_null(True)  # keyed: 17 digits + check
+        odd = up.filter(~well_formed).drop_nulls().unique().to_list()
         mapping = {v: V.normalize_id(v) for v in odd}
         out = up.replace({k: v for k, v in mapping.items() if v != k}) if mapping else up
         bad = [v for v in set(mapping.values()) if "科学计数法" in (V.id_problem(v) or "")]

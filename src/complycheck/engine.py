@@ -33,7 +33,8 @@ class _Ctx:
 
     Frames are polars DataFrames when the tables are in memory (each step computed as it is taken), or LazyFrames
     over tables spilled to disk (streamed, so memory stays bounded: only small results are collected). The code is
-    the same for both: only collect(), hold() and like() tell them apart."""
+    the same for both: only collect() and like() tell them apart. (Streamed, a frame asked several questions is
+    computed again for each: time is traded for memory.)"""
 
     id_birth_cached = True  # tables from the loaders carry the birth-date column of every ID column
 
@@ -69,10 +70,6 @@ class _Ctx:
             return lf
         return lf.collect(engine="streaming") if self.streaming else lf.collect()
 
-    def hold(self, lf: Any) -> Any:
-        """A frame several questions will be asked of: computed once in memory (it already is), streamed as is."""
-        return lf
-
     def like(self, frame: Any, df: Any) -> Any:
         """A small DataFrame in the same mode as `frame`, to join or concatenate with it."""
         return df.lazy() if hasattr(frame, "collect") else df
@@ -106,7 +103,7 @@ class _Ctx:
         lf = self._narrow(base, view, *([self.rule.source] if view == self.rule.source else []))
         if view in self.rule.views and self.rule.views[view][1] is not None:
             where = self.rule.views[view][1]
-            lf = self.hold(self.with_value(lf, where, "__v", ds).filter(pl.col("__v")).drop("__v"))
+            lf = self.with_value(lf, where, "__v", ds).filter(pl.col("__v")).drop("__v")
         self.cache[view] = lf
         return lf
 
@@ -136,7 +133,9 @@ def evaluate(pack: RulePack, tables: dict[str, Table], as_of: date, waivers: lis
     # (polars releases the GIL). Dependencies and waivers are applied afterwards, in dependency order.
     order = _dependency_order(pack.rules)
     # tables spilled to disk (LazyFrames) are streamed, one rule at a time: memory, not speed, is the point then
-    streaming = any(not hasattr(t.frame, "height") for t in tables.values())
+    import polars as pl
+
+    streaming = any(isinstance(t.frame, pl.LazyFrame) for t in tables.values())
     with ThreadPoolExecutor(max_workers=1 if streaming else 2) as pool:
         raw = dict(zip((r.id for r in order), pool.map(lambda r: _evaluate_rule(pack, r, tables, as_of, streaming), order)))
     for rule in order:
@@ -281,7 +280,7 @@ def _population(rule: Rule, ctx: _Ctx) -> Any:
 
     df = ctx.frame(rule.source)
     if rule.where is not None:
-        df = ctx.hold(ctx.with_value(df, rule.where, "__w", ctx.dataset_of(rule.source)))
+        df = ctx.with_value(df, rule.where, "__w", ctx.dataset_of(rule.source))
         unknown = int(ctx.collect(df.select(pl.col("__w").is_null().sum())).item())
         if unknown:
             ctx.cache["__unknown_where"] = unknown
@@ -325,7 +324,7 @@ def _share(rule: Rule, ctx: _Ctx, pop: Any, res: Result) -> None:
     import polars as pl
 
     assert rule.expect is not None
-    frame = ctx.hold(ctx.with_value(pop, rule.expect, "__ok", ctx.dataset_of(rule.source)))
+    frame = ctx.with_value(pop, rule.expect, "__ok", ctx.dataset_of(rule.source))
     ok = pl.col("__ok").fill_null(False)
     # an ID's integer key stands for it in the distinct counting
     key = (ctx.key_for(ctx.dataset_of(rule.source), rule.distinct) or rule.distinct) if rule.distinct else None

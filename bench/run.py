@@ -80,6 +80,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--rows", type=int, required=True, help="rows of each big dataset (1e5, 1e6, 1e7)")
     ap.add_argument("--xlsx", action="store_true", help="big datasets as XLSX instead of CSV")
+    ap.add_argument("--gbk", action="store_true", help="big CSV files in GBK/GB18030, as Excel on Chinese Windows saves them")
     ap.add_argument("--data", type=Path, help="an already generated submission (default: generate into a temp folder)")
     ap.add_argument("--skip-pandas", action="store_true", help="do not run the pandas script (b)")
     ap.add_argument("--repeat", type=int, default=3, help="runs of (a), (c) and (d); the best is reported (default 3)")
@@ -90,7 +91,7 @@ def main(argv: list[str] | None = None) -> int:
     data = a.data or Path(tmp.name) / "submission"
     if not a.data:
         t0 = time.perf_counter()
-        subprocess.run([PY, str(ROOT / "bench" / "generate.py"), "--rows", str(a.rows), "--out", str(data)] + (["--xlsx"] if a.xlsx else []),
+        subprocess.run([PY, str(ROOT / "bench" / "generate.py"), "--rows", str(a.rows), "--out", str(data)] + (["--xlsx"] if a.xlsx else []) + (["--gbk"] if a.gbk else []),
                        check=True, stdout=subprocess.DEVNULL)
         print(f"generated {a.rows:,} rows per big dataset in {time.perf_counter() - t0:.1f} s: {data}")
     big_rows = 2 * a.rows + a.rows + a.rows // 5

@@ -95,3 +95,35 @@ def test_a_ragged_line_late_in_a_large_file_falls_back_to_the_exact_reader(tmp_p
     assert frame.height == 20_000
     ragged = [r for r, _, m, _ in problems if "超出表头" in m]
     assert len(ragged) == 1 and ragged[0] == data.decode("utf-8").count("\r\n") - 2  # the record of the extra cells
+
+
+def test_a_large_gbk_csv_is_transcoded_in_chunks_and_reads_like_utf8(tmp_path, monkeypatch):
+    """Excel on Chinese Windows saves GBK: a large one is transcoded to a private temporary file a chunk at a time
+    (the whole text is never a Python string), read like the UTF-8 file, and the copy is removed afterwards."""
+    import tempfile
+
+    spool = tmp_path / "spool"
+    spool.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(spool))
+    text = _csv(20_000).decode("utf-8")
+    utf8_frame, utf8_problems = _load(tmp_path, text.encode("utf-8"), "u.csv")
+    gbk = text.encode("gbk")
+    assert len(gbk) >= readers.FAST_CSV_BYTES
+    seen = []
+    transcode = readers._transcode
+    monkeypatch.setattr(readers, "_transcode", lambda p, e: seen.append(e) or transcode(p, e))
+    frame, problems = _load(tmp_path, gbk, "g.csv")
+    assert seen == ["gb18030"] and frame.equals(utf8_frame)
+    assert problems == utf8_problems
+    assert list(spool.iterdir()) == []  # the UTF-8 copy is gone
+
+
+def test_a_large_gbk_csv_with_a_broken_byte_names_its_line(tmp_path):
+    from complycheck.errors import ComplycheckError
+
+    text = _csv(20_000).decode("utf-8").encode("gbk")
+    cut = text.index(b"\r\n", len(text) // 2) + 2
+    line = text.count(b"\r\n", 0, cut) + 1
+    with pytest.raises(ComplycheckError) as e:
+        _load(tmp_path, text[:cut] + b"\x81\x20" + text[cut:], "g.csv")
+    assert f"第 {line} 行" in e.value.render("zh")

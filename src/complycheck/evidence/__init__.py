@@ -145,7 +145,10 @@ def _load_one(root: Path, name: str, entry: dict[str, Any], ds: Dataset, where: 
         sheet = readers.read_json(path, display)
     else:
         sheet = readers.read_yaml(path, display)
-    return build_table(sheet, ds, display, entry, columns, id_columns, spill=spill)
+    try:
+        return build_table(sheet, ds, display, entry, columns, id_columns, spill=spill)
+    finally:
+        sheet.close()
 
 
 def table_from_records(ds: Dataset, records: list[dict[str, Any]], file: str = "<inline>") -> Table:

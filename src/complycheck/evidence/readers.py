@@ -42,6 +42,11 @@ class RawSheet:
             return [list(r) for r in self.frame.head(n).iter_rows()]
         return self.rows[:n]
 
+    def close(self) -> None:
+        """Remove a temporary copy the sheet was read from, if any."""
+        if self.frame is not None:
+            self.frame.close()
+
     def width(self) -> int:
         """The most cells any record has."""
         if self.frame is not None:
@@ -152,17 +157,71 @@ def _delimiter(sample: str) -> str:
 def read_csv(path: Path, display: str, encoding: str | None = None) -> RawSheet:
     """CSV as Excel saves it on Chinese Windows (GBK), or UTF-8 with or without a BOM.
 
-    Large UTF-8 files go straight from disk to polars' multi-threaded reader (no decoded copy in Python);
-    anything unusual falls back to the exact reader, which names the row of every problem."""
-    if encoding in (None, "utf-8", "utf-8-sig") and path.stat().st_size >= FAST_CSV_BYTES:
+    Large UTF-8 files go straight from disk to polars' multi-threaded reader (no decoded copy in Python); large GBK
+    files are first transcoded to UTF-8 a chunk at a time into a private temporary file (never the whole text in
+    memory); anything unusual falls back to the exact reader, which names the row of every problem."""
+    if path.stat().st_size >= FAST_CSV_BYTES:
         with path.open("rb") as f:
             head = f.read(65536)
         if not head.startswith((b"\xff\xfe", b"\xfe\xff")) and b"\x00" not in head:
-            text = head.decode("utf-8", "ignore").lstrip("\ufeff")
-            fast = _read_csv_fast(path, text, _delimiter(text[:8192]), path, display, encoding)
+            enc = encoding or ("utf-8" if _utf8_head(head) else "gb18030")
+            fast = None
+            if enc in ("utf-8", "utf-8-sig"):
+                text = head.decode("utf-8", "ignore").lstrip("\ufeff")
+                fast = _read_csv_fast(path, text, _delimiter(text[:8192]), path, display, encoding)
+            elif _codec(enc) is not None:
+                utf8 = _transcode(path, enc)
+                if utf8 is not None:
+                    text = _first_bytes(utf8, 65536).decode("utf-8", "ignore")
+                    fast = _read_csv_fast(utf8, text, _delimiter(text[:8192]), path, display, enc, owned=True)
+                    if fast is None:
+                        utf8.unlink(missing_ok=True)
             if fast is not None:
-                return RawSheet([], None, "utf-8", frame=fast)
+                return RawSheet([], None, enc, frame=fast)
     return read_csv_exact(path, display, encoding, allow_fast=True)
+
+
+def _utf8_head(head: bytes) -> bool:
+    """Whether the first bytes of a file are UTF-8 (a character cut at the end does not count against it)."""
+    try:
+        head.decode("utf-8")
+        return True
+    except UnicodeDecodeError as e:
+        return e.start >= len(head) - 3 and e.reason == "unexpected end of data"
+
+
+def _codec(enc: str) -> Any:
+    import codecs
+
+    try:
+        return codecs.lookup(enc)
+    except LookupError:
+        return None
+
+
+def _transcode(path: Path, enc: str) -> Path | None:
+    """The file as UTF-8 in a new private temporary file, decoded 16 MB at a time; None when it does not decode
+    (the exact reader then names the line)."""
+    import codecs
+    import os
+    import tempfile
+
+    fd, name = tempfile.mkstemp(prefix="complycheck-", suffix=".csv")
+    out = Path(name)
+    try:
+        decoder = codecs.getincrementaldecoder(enc)("strict")
+        first = True
+        with os.fdopen(fd, "wb") as dst, path.open("rb") as src:
+            while chunk := src.read(16 * 1024 * 1024):
+                text = decoder.decode(chunk)
+                if first:
+                    text, first = text.lstrip("\ufeff"), False
+                dst.write(text.encode("utf-8"))
+            dst.write(decoder.decode(b"", final=True).encode("utf-8"))
+        return out
+    except (UnicodeDecodeError, OSError):
+        out.unlink(missing_ok=True)
+        return None
 
 
 def read_csv_exact(path: Path, display: str, encoding: str | None = None, allow_fast: bool = False) -> RawSheet:
@@ -203,7 +262,8 @@ class FastReadFailed(Exception):
 
 @dataclass
 class LazyCsv:
-    """A large CSV read by polars, only the columns needed, when they are needed (less time, less memory)."""
+    """A large CSV read by polars, only the columns needed, when they are needed (less time, less memory).
+    `source` is the file itself, UTF-8 bytes, or a UTF-8 copy in a temporary file the LazyCsv owns (`close()`)."""
 
     source: Path | bytes
     delim: str
@@ -211,6 +271,11 @@ class LazyCsv:
     path: Path
     display: str
     encoding: str | None
+    owned: bool = False
+
+    def close(self) -> None:
+        if self.owned and isinstance(self.source, Path):
+            self.source.unlink(missing_ok=True)
 
     def _scan(self, source: Any) -> Any:
         import polars as pl
@@ -276,7 +341,7 @@ def _first_bytes(source: Path | bytes, n: int) -> bytes:
         return f.read(n)
 
 
-def _read_csv_fast(source: Path | bytes, head_text: str, delim: str, path: Path, display: str, encoding: str | None) -> Any:
+def _read_csv_fast(source: Path | bytes, head_text: str, delim: str, path: Path, display: str, encoding: str | None, owned: bool = False) -> Any:
     """A LazyCsv for a large file, or None when the first records already call for the exact reader."""
     try:
         head = list(csv.reader(io.StringIO(head_text, newline=""), delimiter=delim))[:-1] or [[]]
@@ -285,7 +350,7 @@ def _read_csv_fast(source: Path | bytes, head_text: str, delim: str, path: Path,
     width = max(len(r) for r in head)
     if width == 0 or width > MAX_COLUMNS:
         return None
-    lazy = LazyCsv(source, delim, width, path, display, encoding)
+    lazy = LazyCsv(source, delim, width, path, display, encoding, owned)
     try:
         lazy.head(HEAD_ROWS)
     except FastReadFailed:

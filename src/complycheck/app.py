@@ -121,6 +121,23 @@ def run(rules: Path, evidence: Path, as_of: date, waivers: Path | None = None, p
             early = pool.submit(_early_digests, evidence)
             inp = load_inputs(rules, evidence, waivers, progress, Path(folder) if folder else None, spill_min_bytes)
             digests = pool.submit(input_digests, inp, waivers, early.result())
-            report = evaluate(inp.pack, inp.evidence.tables, as_of, inp.waivers, None, inp.evidence.problems)
+            report = evaluate(inp.pack, inp.evidence.tables, as_of, inp.waivers, None, inp.evidence.problems,
+                              _holder(Path(folder)) if folder else None)
             report.inputs = digests.result()
     return report
+
+
+def _holder(folder: Path) -> Any:
+    """For streamed evaluation: write a frame the engine will read several times to the spill folder, once."""
+    import itertools
+
+    import polars as pl
+
+    counter = itertools.count()
+
+    def hold(lf: Any) -> Any:
+        path = folder / f"held-{next(counter):05d}.arrow"
+        lf.sink_ipc(path, compression="lz4")
+        return pl.scan_ipc(path)
+    return hold
+

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from fractions import Fraction
-from typing import Any
+from typing import Any, Callable
 
 from complycheck.expr import Compiled, id_key_column, to_fraction
 from complycheck.masking import mask_text, mask_value
@@ -33,12 +33,12 @@ class _Ctx:
 
     Frames are polars DataFrames when the tables are in memory (each step computed as it is taken), or LazyFrames
     over tables spilled to disk (streamed, so memory stays bounded: only small results are collected). The code is
-    the same for both: only collect() and like() tell them apart. (Streamed, a frame asked several questions is
-    computed again for each: time is traded for memory.)"""
+    the same for both: only collect(), hold() and like() tell them apart."""
 
     id_birth_cached = True  # tables from the loaders carry the birth-date column of every ID column
 
-    def __init__(self, tables: dict[str, Table], as_of: date, rule: Rule, personal: dict[str, dict[str, str]], streaming: bool = False):
+    def __init__(self, tables: dict[str, Table], as_of: date, rule: Rule, personal: dict[str, dict[str, str]], streaming: bool = False,
+                 hold: Callable[[Any], Any] | None = None):
         self.current: Any = None  # the frame a row expression is being built for (builders may join columns onto it)
         self.current_ds: str | None = None  # the dataset that frame's rows come from
         self.tables = tables
@@ -49,6 +49,7 @@ class _Ctx:
         self.need = rule.frame_columns()
         self.streaming = streaming
         self.helpers = 0
+        self._hold = hold
 
     def dataset_of(self, view: str) -> str:
         if view == "rows":
@@ -69,6 +70,11 @@ class _Ctx:
         if not hasattr(lf, "collect"):
             return lf
         return lf.collect(engine="streaming") if self.streaming else lf.collect()
+
+    def hold(self, lf: Any) -> Any:
+        """A frame several questions will be asked of: in memory it is already computed; streamed, the caller's
+        `hold` (if any) computes it once (joins and all) so the questions only read it."""
+        return self._hold(lf) if self.streaming and self._hold is not None else lf
 
     def like(self, frame: Any, df: Any) -> Any:
         """A small DataFrame in the same mode as `frame`, to join or concatenate with it."""
@@ -103,7 +109,7 @@ class _Ctx:
         lf = self._narrow(base, view, *([self.rule.source] if view == self.rule.source else []))
         if view in self.rule.views and self.rule.views[view][1] is not None:
             where = self.rule.views[view][1]
-            lf = self.with_value(lf, where, "__v", ds).filter(pl.col("__v")).drop("__v")
+            lf = self.hold(self.with_value(lf, where, "__v", ds).filter(pl.col("__v")).drop("__v"))
         self.cache[view] = lf
         return lf
 
@@ -122,8 +128,12 @@ class _Outcome(Exception):
 
 
 def evaluate(pack: RulePack, tables: dict[str, Table], as_of: date, waivers: list[Waiver] | None = None,
-             inputs: list[dict[str, Any]] | None = None, data_problems: list[Problem] | None = None) -> Report:
-    """Evaluate every rule, roll results up into line items and the contract."""
+             inputs: list[dict[str, Any]] | None = None, data_problems: list[Problem] | None = None,
+             hold: Callable[[Any], Any] | None = None) -> Report:
+    """Evaluate every rule, roll results up into line items and the contract.
+
+    `hold`, for streamed tables: a function given a LazyFrame several questions will be asked of, returning an
+    equivalent one that is cheap to read again (the caller's to write where it likes; the engine does no I/O)."""
     waivers = waivers or []
     notes: list[tuple[str, str]] = []
     results: dict[str, Result] = {}
@@ -137,7 +147,7 @@ def evaluate(pack: RulePack, tables: dict[str, Table], as_of: date, waivers: lis
 
     streaming = any(isinstance(t.frame, pl.LazyFrame) for t in tables.values())
     with ThreadPoolExecutor(max_workers=1 if streaming else 2) as pool:
-        raw = dict(zip((r.id for r in order), pool.map(lambda r: _evaluate_rule(pack, r, tables, as_of, streaming), order)))
+        raw = dict(zip((r.id for r in order), pool.map(lambda r: _evaluate_rule(pack, r, tables, as_of, streaming, hold), order)))
     for rule in order:
         res = raw[rule.id]
         _apply_dependencies(rule, res, results)
@@ -237,7 +247,8 @@ def _new_result(rule: Rule) -> Result:
                   qualitative=rule.qualitative, review=rule.review, review_en=rule.review_en, derived=rule.derived)
 
 
-def _evaluate_rule(pack: RulePack, rule: Rule, tables: dict[str, Table], as_of: date, streaming: bool = False) -> Result:
+def _evaluate_rule(pack: RulePack, rule: Rule, tables: dict[str, Table], as_of: date, streaming: bool = False,
+                   hold: Callable[[Any], Any] | None = None) -> Result:
     res = _new_result(rule)
     absent_optional = [n for n in rule.optional if n not in tables]
     if absent_optional:  # optional datasets a submission does not have are read as empty tables
@@ -257,7 +268,7 @@ def _evaluate_rule(pack: RulePack, rule: Rule, tables: dict[str, Table], as_of: 
             res.message_en += "; manual review needed" + (f": {rule.review_en}" if rule.review_en else "")
         res.details["missing_datasets"] = missing
         return res
-    ctx = _Ctx(tables, as_of, rule, personal_columns(pack), streaming)
+    ctx = _Ctx(tables, as_of, rule, personal_columns(pack), streaming, hold)
     try:
         _run(pack, rule, ctx, res)
     except _Outcome as o:
@@ -280,7 +291,7 @@ def _population(rule: Rule, ctx: _Ctx) -> Any:
 
     df = ctx.frame(rule.source)
     if rule.where is not None:
-        df = ctx.with_value(df, rule.where, "__w", ctx.dataset_of(rule.source))
+        df = ctx.hold(ctx.with_value(df, rule.where, "__w", ctx.dataset_of(rule.source)))
         unknown = int(ctx.collect(df.select(pl.col("__w").is_null().sum())).item())
         if unknown:
             ctx.cache["__unknown_where"] = unknown
@@ -324,7 +335,7 @@ def _share(rule: Rule, ctx: _Ctx, pop: Any, res: Result) -> None:
     import polars as pl
 
     assert rule.expect is not None
-    frame = ctx.with_value(pop, rule.expect, "__ok", ctx.dataset_of(rule.source))
+    frame = ctx.hold(ctx.with_value(pop, rule.expect, "__ok", ctx.dataset_of(rule.source)))
     ok = pl.col("__ok").fill_null(False)
     # an ID's integer key stands for it in the distinct counting
     key = (ctx.key_for(ctx.dataset_of(rule.source), rule.distinct) or rule.distinct) if rule.distinct else None

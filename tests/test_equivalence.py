@@ -1,5 +1,5 @@
 """Same verdicts, fast or slow: the columnar engine against the row-by-row simpleeval reference, on generated
-tables with blanks, dates, Chinese text, decimals and invalid ID numbers."""
+tables with blanks, NaN (text and float), dates, Chinese text, decimals and invalid ID numbers; in memory and streamed."""
 
 import dataclasses
 import tempfile
@@ -49,8 +49,8 @@ rows = st.fixed_dictionaries({
     "旗县市区": st.sampled_from(["科尔沁区", "科区", "开鲁县", "奈曼旗", None]),
     "是否合格": st.sampled_from(["是", "否", "√", "", None]),
     "日期": st.sampled_from(["2022-10-01", "2022年10月31日", "20221115", "44865", "2022-09-01", "", None]),
-    "金额": st.sampled_from(["1.50", "2.5", "1,200.00", "0", "-3", "", None]),
-    "次数": st.sampled_from(["0", "1", "2", "3", "12", "", None]),
+    "金额": st.sampled_from(["1.50", "2.5", "1,200.00", "0", "-3", "", None, "NaN", float("nan"), 2.5]),  # NaN: unreadable, unknown
+    "次数": st.sampled_from(["0", "1", "2", "3", "12", "", None, "nan", float("nan"), 3.0]),
     "标签": st.sampled_from(["党建、财务", "财务", "", None]),
 })
 

@@ -178,3 +178,79 @@ def test_spill_option_gives_the_same_report(cli, tmp_path, monkeypatch):
         assert set(spilled) == ({"retrofit_households"} if flag == "--spill" else set())
         spilled.clear()
     assert outs[0] == outs[1]
+
+
+def test_progress_line_names_the_phase_the_dataset_and_the_records_read(capsys):
+    from complycheck.cli import Progress
+
+    p = Progress("zh", enabled=True, after=0)
+    p(0, 3, "老年人能力评估记录", 250_000)
+    p(4, 65, "1-1.S1a", None, "rules")
+    err = capsys.readouterr().err
+    assert "读取证据 1/3: 老年人能力评估记录，已读 250,000 行" in err and "评估规则 5/65: 1-1.S1a" in err
+    p.done()
+    assert capsys.readouterr().err == "\r\x1b[K"
+    quiet = Progress("en", enabled=False, after=0)  # not a terminal, or --quiet
+    quiet(0, 3, "roster", 10)
+    late = Progress("en", enabled=True, after=60)  # fast runs show nothing
+    late(0, 3, "roster", 10)
+    late.done()
+    assert capsys.readouterr().err == ""
+
+
+def test_loading_and_evaluating_report_progress(tmp_path, monkeypatch):
+    """A large file reports the records read after each batch; then each rule decided."""
+    import shutil
+    from datetime import date
+
+    from complycheck import app
+    from complycheck.evidence import tables
+
+    ev = tmp_path / "ev"
+    shutil.copytree(ROOT / "evidence", ev)
+    roster = ev / "适老化改造户名册.csv"
+    head, *rows = roster.read_bytes().rstrip(b"\r\n").split(b"\r\n" if b"\r\n" in roster.read_bytes() else b"\n")
+    body = b"\r\n".join(rows)
+    roster.write_bytes(b"\r\n".join([head] + [body] * (2 * 1024 * 1024 // len(body) + 1)) + b"\r\n")
+    monkeypatch.setattr(tables, "BATCH_ROWS", 5000)
+    heard = []
+    app.run(ROOT / "rules", ev, date(2022, 12, 15), progress=lambda i, n, what, rows=None, phase="read": heard.append((phase, what, rows)))
+    from complycheck.rules import load_pack
+
+    title = load_pack(ROOT / "rules").datasets["retrofit_households"].title
+    counts = [rows for phase, what, rows in heard if phase == "read" and what == title and rows is not None]
+    assert len(counts) >= 3 and counts == sorted(counts) and counts[0] == 5000
+    rules = [what for phase, what, _ in heard if phase == "rules"]
+    assert len(rules) == 65 and "1-1.S1a" in rules
+
+
+def test_sigterm_unwinds_and_removes_the_spill_folder(tmp_path):
+    """`kill` (or a CI timeout) in the middle of a spilled run: exit 130, and no personal data left in TMPDIR."""
+    import os
+    import subprocess
+    import sys
+
+    spool = tmp_path / "spool"
+    spool.mkdir()
+    code = """
+import os, signal, sys
+from complycheck.evidence import tables
+keep = tables._Typer.keep
+def keep_then_stop(self, part, spill, name):
+    out = keep(self, part, spill, name)
+    if spill is not None:
+        assert any(spill.iterdir())
+        os.kill(os.getpid(), signal.SIGTERM)
+    return out
+tables._Typer.keep = keep_then_stop
+import complycheck.app as app
+load = app.load_inputs
+app.load_inputs = lambda rules, evidence, waivers, progress, folder, least: load(rules, evidence, waivers, progress, folder, 0)  # spill all
+sys.argv = ["complycheck", "evaluate", "--rules", sys.argv[1], "--evidence", sys.argv[2], "--as-of", "2022-12-15", "--spill", "--quiet"]
+from complycheck.cli import entry
+entry()
+"""
+    p = subprocess.run([sys.executable, "-c", code, str(ROOT / "rules"), str(ROOT / "evidence")], capture_output=True, text=True, timeout=120,
+                       env={**os.environ, "TMPDIR": str(spool)})
+    assert p.returncode == 130 and "Traceback" not in p.stderr, p.stderr[-500:]
+    assert list(spool.iterdir()) == []

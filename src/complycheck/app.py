@@ -122,7 +122,7 @@ def run(rules: Path, evidence: Path, as_of: date, waivers: Path | None = None, p
             inp = load_inputs(rules, evidence, waivers, progress, Path(folder) if folder else None, spill_min_bytes)
             digests = pool.submit(input_digests, inp, waivers, early.result())
             report = evaluate(inp.pack, inp.evidence.tables, as_of, inp.waivers, None, inp.evidence.problems,
-                              _holder(Path(folder)) if folder else None)
+                              _holder(Path(folder)) if folder else None, progress)
             report.inputs = digests.result()
     return report
 

@@ -82,13 +82,16 @@ class Progress:
         self.start = time.monotonic()
         self.shown = False
 
-    def __call__(self, i: int, n: int, what: str) -> None:
+    def __call__(self, i: int, n: int, what: str, rows: int | None = None, phase: str = "read") -> None:
+        """Dataset (or rule) i of n, with the records read so far of a large file."""
         import time
 
         if not self.enabled or time.monotonic() - self.start < self.after:
             return
-        word = "读取证据" if self.lang == "zh" else "reading evidence"
-        sys.stderr.write(f"\r\x1b[K{word} {i + 1}/{n}: {_clean(what)[:40]}")
+        zh = self.lang == "zh"
+        word = ("读取证据" if zh else "reading evidence") if phase == "read" else ("评估规则" if zh else "evaluating rules")
+        count = "" if rows is None else (f"，已读 {rows:,} 行" if zh else f", {rows:,} records so far")
+        sys.stderr.write(f"\r\x1b[K{word} {i + 1}/{n}: {_clean(what)[:40]}{count}")
         sys.stderr.flush()
         self.shown = True
 
@@ -161,6 +164,14 @@ def entry() -> None:
     long after it is typed: a 250 ms decay returns them as loading goes on (peak 1.05 GB -> 0.8 GB at 10^6 rows, no
     measurable cost). It must be set before polars loads; a value the user sets wins."""
     os.environ.setdefault("_RJEM_MALLOC_CONF", "dirty_decay_ms:250,muzzy_decay_ms:0")
+    import signal
+
+    def stop(signum: int, frame: Any) -> None:  # `kill`, a CI timeout: unwind like Ctrl-C, removing temporary files,
+        for sig in (signal.SIGTERM, signal.SIGINT):  # and let no second signal interrupt that clean-up
+            signal.signal(sig, signal.SIG_IGN)
+        raise KeyboardInterrupt
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
     try:
         main()
         code = 0

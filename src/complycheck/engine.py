@@ -129,11 +129,12 @@ class _Outcome(Exception):
 
 def evaluate(pack: RulePack, tables: dict[str, Table], as_of: date, waivers: list[Waiver] | None = None,
              inputs: list[dict[str, Any]] | None = None, data_problems: list[Problem] | None = None,
-             hold: Callable[[Any], Any] | None = None) -> Report:
+             hold: Callable[[Any], Any] | None = None, progress: Callable[..., None] | None = None) -> Report:
     """Evaluate every rule, roll results up into line items and the contract.
 
     `hold`, for streamed tables: a function given a LazyFrame several questions will be asked of, returning an
-    equivalent one that is cheap to read again (the caller's to write where it likes; the engine does no I/O)."""
+    equivalent one that is cheap to read again (the caller's to write where it likes; the engine does no I/O).
+    `progress(i, n, rule_id, None, "rules")` hears of each rule decided."""
     waivers = waivers or []
     notes: list[tuple[str, str]] = []
     results: dict[str, Result] = {}
@@ -147,7 +148,11 @@ def evaluate(pack: RulePack, tables: dict[str, Table], as_of: date, waivers: lis
 
     streaming = any(isinstance(t.frame, pl.LazyFrame) for t in tables.values())
     with ThreadPoolExecutor(max_workers=1 if streaming else 2) as pool:
-        raw = dict(zip((r.id for r in order), pool.map(lambda r: _evaluate_rule(pack, r, tables, as_of, streaming, hold), order)))
+        raw = {}
+        for k, (rule, res) in enumerate(zip(order, pool.map(lambda r: _evaluate_rule(pack, r, tables, as_of, streaming, hold), order))):
+            raw[rule.id] = res
+            if progress is not None:
+                progress(k, len(order), rule.id, None, "rules")
     for rule in order:
         res = raw[rule.id]
         _apply_dependencies(rule, res, results)

@@ -100,12 +100,17 @@ def load_evidence(root: Path, datasets: dict[str, Dataset], only: set[str] | Non
                 return _load_guarded(name, entry)
         return _load_guarded(name, entry)
 
+    index = {name: k for k, (name, _) in enumerate(jobs)}
+
     def _load_guarded(name: str, entry: dict[str, Any]) -> Table | ComplycheckError:
+        def on_rows(rows: int) -> None:  # a large file reports the records read so far
+            if progress is not None:
+                progress(index[name], len(jobs), datasets[name].title, rows)
         try:
             size = (root / entry["file"]).stat().st_size if spill is not None and (root / entry["file"]).is_file() else 0
             return _load_one(root, name, entry, datasets[name], doc.where(("datasets", name, "file")), display_root,
                              None if columns is None else columns.get(name, set()), None if id_columns is None else id_columns.get(name, set()),
-                             spill if spill is not None and size >= spill_min_bytes else None)
+                             spill if spill is not None and size >= spill_min_bytes else None, on_rows)
         except ComplycheckError as e:
             return e
 
@@ -129,7 +134,8 @@ def load_evidence(root: Path, datasets: dict[str, Dataset], only: set[str] | Non
 
 
 def _load_one(root: Path, name: str, entry: dict[str, Any], ds: Dataset, where: Location, display_root: str,
-              columns: set[str] | None = None, id_columns: set[str] | None = None, spill: Path | None = None) -> Table:
+              columns: set[str] | None = None, id_columns: set[str] | None = None, spill: Path | None = None,
+              on_rows: Any = None) -> Table:
     path = safe_path(root, entry["file"], display_root, where)
     display = str(root / entry["file"])
     kind = readers.READERS.get(path.suffix.lower())
@@ -146,7 +152,7 @@ def _load_one(root: Path, name: str, entry: dict[str, Any], ds: Dataset, where: 
     else:
         sheet = readers.read_yaml(path, display)
     try:
-        return build_table(sheet, ds, display, entry, columns, id_columns, spill=spill)
+        return build_table(sheet, ds, display, entry, columns, id_columns, spill=spill, on_rows=on_rows)
     finally:
         sheet.close()
 

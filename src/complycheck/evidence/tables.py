@@ -153,13 +153,14 @@ BATCH_ROWS = 250_000
 
 def build_table(sheet: RawSheet, ds: Dataset, file: str, manifest_entry: dict[str, Any],
                 columns: set[str] | None = None, id_columns: set[str] | None = None, batch_rows: int | None = None,
-                spill: Path | None = None) -> Table:
+                spill: Path | None = None, on_rows: Callable[[int], None] | None = None) -> Table:
     """Type a raw sheet against a dataset declaration; unreadable cells become problems. Works column-wise, a batch
     of records at a time: a large CSV streams from disk, so its text is never all in memory at once.
 
     `columns`, when given, limits typing to the columns the rules read (validate types them all);
     `id_columns` limits the cached birth dates likewise. The result does not depend on `batch_rows` (default BATCH_ROWS).
-    With `spill` (a private folder), typed batches are written there and the table is a LazyFrame over them."""
+    With `spill` (a private folder), typed batches are written there and the table is a LazyFrame over them.
+    `on_rows` hears the number of records typed so far after each batch of a file that takes several."""
     import polars as pl
 
     if sheet.records and not sheet.rows and sheet.frame is None:
@@ -188,10 +189,16 @@ def build_table(sheet: RawSheet, ds: Dataset, file: str, manifest_entry: dict[st
     id_cols = [c.name for c in typed if c.type == "id_number" and (id_columns is None or c.name in id_columns)]
     typer = _Typer(typed, colmap, len(headers), sheet.date1904, file, sheet.sheet, id_cols)
     try:
-        parts = [typer.keep(typer.batch(raw), spill, ds.name) for raw in sheet.string_batches(wanted, start, batch_rows or BATCH_ROWS, typer.prep)]
+        parts = []
+        done = 0
+        for raw in sheet.string_batches(wanted, start, batch_rows or BATCH_ROWS, typer.prep):
+            done += raw.height
+            parts.append(typer.keep(typer.batch(raw), spill, ds.name))
+            if on_rows is not None:
+                on_rows(done)
     except FastReadFailed:  # the large-file reader gave up: the exact one reads (and names) everything
         exact = sheet.frame.exact()
-        return build_table(exact, ds, file, manifest_entry, columns, id_columns, batch_rows, spill)
+        return build_table(exact, ds, file, manifest_entry, columns, id_columns, batch_rows, spill, on_rows)
     if not parts:  # no records after the header
         parts = [typer.batch(pl.DataFrame({"__idx": pl.Series([], dtype=pl.UInt32), **{f"c{j}": pl.Series([], dtype=pl.String) for j in wanted}}))]
     frame = typer.finish(parts, problems)

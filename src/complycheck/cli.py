@@ -1,7 +1,7 @@
 """The command line: the only place that prints, writes report files or chooses the exit code.
 
 Exit codes: 0 every line item accepted; 1 at least one not accepted (or awaiting review);
-2 invalid input or usage; 3 internal error (a bug).
+2 invalid input or usage; 3 internal error (a bug); 130 interrupted (Ctrl-C, SIGTERM).
 """
 
 from __future__ import annotations

@@ -254,3 +254,17 @@ entry()
                        env={**os.environ, "TMPDIR": str(spool)})
     assert p.returncode == 130 and "Traceback" not in p.stderr, p.stderr[-500:]
     assert list(spool.iterdir()) == []
+
+
+def test_a_full_disk_while_spilling_is_a_clear_error_not_a_bug(cli, monkeypatch):
+    import polars as pl
+
+    def full(self, *a, **k):
+        raise OSError(28, "No space left on device")
+    monkeypatch.setattr(pl.DataFrame, "write_ipc", full)
+    from complycheck import app
+
+    load = app.load_inputs
+    monkeypatch.setattr(app, "load_inputs", lambda r, e, w, p, f, m: load(r, e, w, p, f, 0))
+    code, _, err = cli("evaluate", "--as-of", "2022-12-15", "--spill")
+    assert code == 2 and "磁盘已满" in err and "TMPDIR" in err and "Traceback" not in err

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from complycheck.engine import Waiver, evaluate
-from complycheck.errors import ComplycheckError, ErrorList, Location, RuleFileError
+from complycheck.errors import ComplycheckError, ErrorList, EvidenceError, Location, RuleFileError
 from complycheck.evidence import load_evidence, sha256
 from complycheck.model import Evidence, Report, RulePack
 from complycheck.rules import load_pack
@@ -137,7 +137,11 @@ def _holder(folder: Path) -> Any:
 
     def hold(lf: Any) -> Any:
         path = folder / f"held-{next(counter):05d}.arrow"
-        lf.sink_ipc(path, compression="lz4")
+        try:
+            lf.sink_ipc(path, compression="lz4")
+        except OSError:  # a full disk: say so, not "a bug"
+            raise EvidenceError(f"无法写入临时文件（磁盘已满？）：{folder.parent}；可设置 TMPDIR 或改用 --no-spill", Location(str(folder)),
+                                f"cannot write temporary files (disk full?) in {folder.parent}: set TMPDIR or use --no-spill") from None
         return pl.scan_ipc(path)
     return hold
 

@@ -284,9 +284,15 @@ class _Typer:
         """A typed batch, kept in memory or, for a very large submission, written to the spill folder (its path)."""
         if spill is None:
             return part
+        import polars as pl
+
         self.spilled += 1
         path = spill / f"{name}-{self.spilled:05d}.arrow"
-        part.write_ipc(path, compression="lz4")
+        try:
+            part.write_ipc(path, compression="lz4")
+        except (OSError, pl.exceptions.PolarsError) as e:  # a full or read-only disk: say so, not "a bug"
+            raise EvidenceError(f"无法写入临时文件（磁盘已满？）：{spill.parent}；可设置 TMPDIR 或改用 --no-spill", Location(self.file),
+                                f"cannot write temporary files (disk full?) in {spill.parent}: set TMPDIR or use --no-spill ({type(e).__name__})") from None
         return path
 
     def keyed(self) -> frozenset[str]:

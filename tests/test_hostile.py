@@ -239,6 +239,21 @@ def test_hostile_evidence(tmp_path, name):
     assert PID not in out and "\x1b" not in out and "root:x:" not in out
 
 
+def test_a_yaml_bomb_in_the_manifest_is_refused_before_anything_reads_it(tmp_path):
+    """The manifest is read early (its files are hashed while the pack is parsed): a billion-laughs file name must be
+    refused by the strict loader there too, in bounded time and memory."""
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    (rules / "a.yaml").write_text(RULES, "utf-8")
+    ev = tmp_path / "ev"
+    ev.mkdir()
+    laughs = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(f"{c}: &{c} [{', '.join(['*' + p] * 9)}]\n" for p, c in zip("abcdefgh", "bcdefghi"))
+    (ev / "manifest.yaml").write_text(laughs + "datasets:\n  people: {file: *i}\n", "utf-8")
+    code, out, t, rss = run(["evaluate", "--rules", str(rules), "--evidence", str(ev), "--as-of", "2022-12-15"], tmp_path)
+    check(code, out, t, rss)
+    assert "锚点" in out or "别名" in out
+
+
 def test_symlink_and_special_files_are_refused(tmp_path):
     rules = tmp_path / "rules"
     rules.mkdir()

@@ -68,17 +68,18 @@ def load_inputs(rules: Path, evidence: Path, waivers: Path | None = None, progre
 def _early_digests(evidence: Path) -> dict[str, str]:
     """SHA-256 of the files the evidence manifest names, hashed while the rule pack is still being parsed (a
     second core is idle then). Best effort: anything unusual is left to input_digests."""
-    import yaml
-
     out: dict[str, str] = {}
     try:
         manifest = next((evidence / n for n in ("manifest.yaml", "manifest.yml") if (evidence / n).is_file()), None)
-        if manifest is None or manifest.stat().st_size > 1024 * 1024:
+        if manifest is None:
             return out
-        doc = yaml.safe_load(manifest.read_text("utf-8"))
+        doc = load_yaml_file(manifest).data  # the strict loader: no aliases (a YAML bomb), size and depth limits
         for entry in (doc.get("datasets") or {}).values():
-            f = evidence / str(entry["file"])
-            if ".." not in Path(str(entry["file"])).parts and f.is_file() and not f.is_symlink():
+            name = entry.get("file") if isinstance(entry, dict) else None
+            if not isinstance(name, str) or Path(name).is_absolute() or ".." in Path(name).parts:
+                continue
+            f = evidence / name
+            if f.is_file() and not f.is_symlink():
                 out[str(f)] = sha256(f)
     except Exception:  # the loaders report a broken manifest properly
         return {}

@@ -79,7 +79,7 @@ def _early_digests(evidence: Path) -> dict[str, str]:
             if not isinstance(name, str) or Path(name).is_absolute() or ".." in Path(name).parts:
                 continue
             f = evidence / name
-            if f.is_file() and not f.is_symlink():
+            if f.is_file() and f.resolve().is_relative_to(evidence.resolve()):  # the loaders check it all again
                 out[str(f)] = sha256(f)
     except Exception:  # the loaders report a broken manifest properly
         return {}

@@ -268,3 +268,15 @@ def test_a_full_disk_while_spilling_is_a_clear_error_not_a_bug(cli, monkeypatch)
     monkeypatch.setattr(app, "load_inputs", lambda r, e, w, p, f, m: load(r, e, w, p, f, 0))
     code, _, err = cli("evaluate", "--as-of", "2022-12-15", "--spill")
     assert code == 2 and "磁盘已满" in err and "TMPDIR" in err and "Traceback" not in err
+
+
+def test_spilling_is_decided_by_the_whole_evidence_folder(tmp_path):
+    """Files in subfolders count too (a manifest may name data/roster.csv)."""
+    from complycheck import app
+
+    (tmp_path / "data" / "deep").mkdir(parents=True)
+    (tmp_path / "manifest.yaml").write_bytes(b"x" * 10)
+    (tmp_path / "data" / "a.csv").write_bytes(b"x" * 1000)
+    (tmp_path / "data" / "deep" / "b.csv").write_bytes(b"x" * 500)
+    (tmp_path / "data" / "link.csv").symlink_to(tmp_path / "data" / "a.csv")  # not counted twice
+    assert app.evidence_bytes(tmp_path) == 1510

@@ -97,11 +97,19 @@ def input_digests(inp: Inputs, waivers: Path | None, early: dict[str, str] | Non
 
 
 def evidence_bytes(evidence: Path) -> int:
-    """The size of the files in the evidence folder (what decides whether to spill)."""
-    try:
-        return sum(p.stat().st_size for p in evidence.iterdir() if p.is_file() and not p.is_symlink())
-    except OSError:
-        return 0
+    """The size of the files in the evidence folder and its subfolders (what decides whether to spill)."""
+    import os
+
+    total = 0
+    for folder, _, files in os.walk(evidence, followlinks=False):
+        for name in files:
+            path = os.path.join(folder, name)
+            if not os.path.islink(path):
+                try:
+                    total += os.stat(path).st_size
+                except OSError:
+                    continue
+    return total
 
 
 def run(rules: Path, evidence: Path, as_of: date, waivers: Path | None = None, progress: Any = None,

@@ -127,3 +127,16 @@ def test_a_large_gbk_csv_with_a_broken_byte_names_its_line(tmp_path):
     with pytest.raises(ComplycheckError) as e:
         _load(tmp_path, text[:cut] + b"\x81\x20" + text[cut:], "g.csv")
     assert f"第 {line} 行" in e.value.render("zh")
+
+
+def test_a_large_utf16_tab_separated_file_goes_through_the_same_transcoding(tmp_path, monkeypatch):
+    """Excel's "Unicode text" export: UTF-16 with a BOM, tab-separated. Transcoded like GBK, read like UTF-8."""
+    text = _csv(20_000).decode("utf-8")
+    utf8_frame, utf8_problems = _load(tmp_path, text.encode("utf-8"), "u.csv")
+    tabbed = "\r\n".join(line.replace('"1,429,200.00"', "1429200.00").replace(",", "\t") for line in text.split("\r\n"))
+    seen = []
+    transcode = readers._transcode
+    monkeypatch.setattr(readers, "_transcode", lambda p, e: seen.append(e) or transcode(p, e))
+    frame, problems = _load(tmp_path, tabbed.encode("utf-16"), "t.txt")
+    assert seen == ["utf-16"] and frame.height == utf8_frame.height
+    assert frame.drop("amount").equals(utf8_frame.drop("amount")) and problems == utf8_problems

@@ -158,13 +158,14 @@ def read_csv(path: Path, display: str, encoding: str | None = None) -> RawSheet:
     """CSV as Excel saves it on Chinese Windows (GBK), or UTF-8 with or without a BOM.
 
     Large UTF-8 files go straight from disk to polars' multi-threaded reader (no decoded copy in Python); large GBK
-    files are first transcoded to UTF-8 a chunk at a time into a private temporary file (never the whole text in
-    memory); anything unusual falls back to the exact reader, which names the row of every problem."""
+    and UTF-16 files are first transcoded to UTF-8 a chunk at a time into a private temporary file (never the whole
+    text in memory); anything unusual falls back to the exact reader, which names the row of every problem."""
     if path.stat().st_size >= FAST_CSV_BYTES:
         with path.open("rb") as f:
             head = f.read(65536)
-        if not head.startswith((b"\xff\xfe", b"\xfe\xff")) and b"\x00" not in head:
-            enc = encoding or ("utf-8" if _utf8_head(head) else "gb18030")
+        utf16 = head.startswith((b"\xff\xfe", b"\xfe\xff"))  # Excel's "Unicode text": UTF-16, tab-separated
+        if utf16 or b"\x00" not in head:
+            enc = encoding or ("utf-16" if utf16 else "utf-8" if _utf8_head(head) else "gb18030")
             fast = None
             if enc in ("utf-8", "utf-8-sig"):
                 text = head.decode("utf-8", "ignore").lstrip("\ufeff")
@@ -178,7 +179,7 @@ def read_csv(path: Path, display: str, encoding: str | None = None) -> RawSheet:
                         utf8.unlink(missing_ok=True)
             if fast is not None:
                 return RawSheet([], None, enc, frame=fast)
-    return read_csv_exact(path, display, encoding, allow_fast=True)
+    return read_csv_exact(path, display, encoding)
 
 
 def _utf8_head(head: bytes) -> bool:
@@ -224,7 +225,7 @@ def _transcode(path: Path, enc: str) -> Path | None:
         return None
 
 
-def read_csv_exact(path: Path, display: str, encoding: str | None = None, allow_fast: bool = False) -> RawSheet:
+def read_csv_exact(path: Path, display: str, encoding: str | None = None) -> RawSheet:
     """The exact reader: decodes the whole file and names the record of any problem."""
     raw = path.read_bytes()
     if b"\x00" in raw[:4096] and not raw.startswith((b"\xff\xfe", b"\xfe\xff")):
@@ -238,11 +239,6 @@ def read_csv_exact(path: Path, display: str, encoding: str | None = None, allow_
     if text.startswith("\ufeff"):
         text = text[1:]
     delim = _delimiter(text[:8192])
-    if allow_fast and len(raw) >= FAST_CSV_BYTES and enc not in ("utf-8", "utf-8-sig"):
-        del raw
-        fast = _read_csv_fast(text.encode("utf-8"), text[:65536], delim, path, display, enc)
-        if fast is not None:
-            return RawSheet([], None, enc, frame=fast)
     rows: list[list[Any]] = []
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delim, strict=True)
     try:
@@ -263,9 +259,9 @@ class FastReadFailed(Exception):
 @dataclass
 class LazyCsv:
     """A large CSV read by polars, only the columns needed, when they are needed (less time, less memory).
-    `source` is the file itself, UTF-8 bytes, or a UTF-8 copy in a temporary file the LazyCsv owns (`close()`)."""
+    `source` is the file itself or a UTF-8 copy in a temporary file the LazyCsv owns (`close()`)."""
 
-    source: Path | bytes
+    source: Path
     delim: str
     width: int
     path: Path
@@ -274,7 +270,7 @@ class LazyCsv:
     owned: bool = False
 
     def close(self) -> None:
-        if self.owned and isinstance(self.source, Path):
+        if self.owned:
             self.source.unlink(missing_ok=True)
 
     def _scan(self, source: Any) -> Any:
@@ -334,14 +330,12 @@ class LazyCsv:
         return read_csv_exact(self.path, self.display, self.encoding)
 
 
-def _first_bytes(source: Path | bytes, n: int) -> bytes:
-    if isinstance(source, bytes):
-        return source[:n]
+def _first_bytes(source: Path, n: int) -> bytes:
     with source.open("rb") as f:
         return f.read(n)
 
 
-def _read_csv_fast(source: Path | bytes, head_text: str, delim: str, path: Path, display: str, encoding: str | None, owned: bool = False) -> Any:
+def _read_csv_fast(source: Path, head_text: str, delim: str, path: Path, display: str, encoding: str | None, owned: bool = False) -> Any:
     """A LazyCsv for a large file, or None when the first records already call for the exact reader."""
     try:
         head = list(csv.reader(io.StringIO(head_text, newline=""), delimiter=delim))[:-1] or [[]]

@@ -153,6 +153,14 @@ def test_the_installed_command_exits_at_once_with_every_output_flushed(tmp_path)
     assert p.returncode == 2 and "证据目录不存在" in p.stderr
 
 
+def grow(csv_file, size: int) -> None:
+    """Make a sample CSV at least `size` bytes by repeating its rows (the large-file paths start at 1 MB)."""
+    data = csv_file.read_bytes()
+    head, *rows = data.rstrip(b"\r\n").split(b"\r\n" if b"\r\n" in data else b"\n")
+    body = b"\r\n".join(rows)
+    csv_file.write_bytes(b"\r\n".join([head] + [body] * (size // len(body) + 1)) + b"\r\n")
+
+
 def test_spill_option_gives_the_same_report(cli, tmp_path, monkeypatch):
     """--spill streams large tables from a temporary folder (here: only what is over the 8 MB threshold, i.e.
     nothing of the sample, so a big CSV is made); --no-spill keeps everything in memory. Same report."""
@@ -161,9 +169,7 @@ def test_spill_option_gives_the_same_report(cli, tmp_path, monkeypatch):
     ev = tmp_path / "ev"
     shutil.copytree(ROOT / "evidence", ev)
     roster = ev / "适老化改造户名册.csv"
-    head, *rows = roster.read_bytes().rstrip(b"\r\n").split(b"\r\n" if b"\r\n" in roster.read_bytes() else b"\n")
-    body = b"\r\n".join(rows)
-    roster.write_bytes(b"\r\n".join([head] + [body] * (9 * 1024 * 1024 // len(body) + 1)) + b"\r\n")  # the same rows again and again
+    grow(roster, 9 * 1024 * 1024)
     assert roster.stat().st_size > 8 * 1024 * 1024
     from complycheck.evidence import tables
 
@@ -209,9 +215,7 @@ def test_loading_and_evaluating_report_progress(tmp_path, monkeypatch):
     ev = tmp_path / "ev"
     shutil.copytree(ROOT / "evidence", ev)
     roster = ev / "适老化改造户名册.csv"
-    head, *rows = roster.read_bytes().rstrip(b"\r\n").split(b"\r\n" if b"\r\n" in roster.read_bytes() else b"\n")
-    body = b"\r\n".join(rows)
-    roster.write_bytes(b"\r\n".join([head] + [body] * (2 * 1024 * 1024 // len(body) + 1)) + b"\r\n")
+    grow(roster, 2 * 1024 * 1024)
     monkeypatch.setattr(tables, "BATCH_ROWS", 5000)
     heard = []
     app.run(ROOT / "rules", ev, date(2022, 12, 15), progress=lambda i, n, what, rows=None, phase="read": heard.append((phase, what, rows)))

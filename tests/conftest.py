@@ -55,7 +55,7 @@ datasets:
 
 def make_id(prefix: str = "150502", born: str = "19500101", seq: int = 1) -> str:
     """A valid resident ID number."""
-    from complycheck.values import id_check_char
+    from complycheck.idnumbers import id_check_char
 
     s17 = f"{prefix}{born}{seq:03d}"
     return s17 + id_check_char(s17)

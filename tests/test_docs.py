@@ -1,7 +1,7 @@
 """docs/rules.md is generated from the schemas and the functions' docstrings; it must not go stale."""
 
 from complycheck.docgen import render
-from complycheck.functions import REGISTRY
+from complycheck.lang import REGISTRY
 from conftest import ROOT
 
 

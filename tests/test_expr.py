@@ -6,7 +6,7 @@ import polars as pl
 import pytest
 
 from complycheck.errors import ComplycheckError, Location
-from complycheck.expr import Scope, compile_expr
+from complycheck.lang import Scope, compile_expr
 from conftest import make_id
 
 COLS = {"id_number": "id", "d": "date", "ok": "bool", "n": "int", "s": "str", "amount": "dec", "tags": "list"}
@@ -25,6 +25,10 @@ class Ctx:
     as_of = date(2022, 12, 15)
     current = current_ds = None
     streaming = False
+    id_birth_cached = False  # no loader ran: ID functions compute birth dates from the text
+
+    def helper(self):
+        return "__h"
 
     def frame(self, view):
         return FRAME.lazy()

@@ -9,7 +9,8 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any, Callable
 
-from complycheck.expr import Compiled, id_key_column, to_fraction
+from complycheck.idnumbers import id_key_column
+from complycheck.lang.types import Compiled, to_fraction
 from complycheck.masking import mask_text, mask_value
 from complycheck.model import (BLOCKING, OPEN, Failure, LineItemVerdict, Problem, Report, Result, Rule, RulePack, Table)
 

@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from complycheck.errors import Location
-from complycheck.expr import Compiled
+from complycheck.lang.types import Compiled
 
 STATUSES = ("pass", "fail", "warn", "not_applicable", "missing_evidence", "manual_review", "pending", "waived", "error")
 BLOCKING = {"fail", "error", "missing_evidence"}

@@ -17,8 +17,8 @@ from typing import Any
 import simpleeval
 
 from complycheck import values as V
-from complycheck.expr import Compiled, to_fraction
-from complycheck.functions import REGISTRY
+from complycheck.lang.types import Compiled, to_fraction
+from complycheck.lang import REGISTRY
 from complycheck.model import Rule, RulePack, Table
 
 _CMP = {ast.Eq: operator.eq, ast.NotEq: operator.ne, ast.Lt: operator.lt, ast.LtE: operator.le, ast.Gt: operator.gt, ast.GtE: operator.ge}

@@ -11,8 +11,8 @@ from typing import Any
 
 from complycheck import values as V
 from complycheck.errors import ComplycheckError, ErrorList, Location, RuleFileError
-from complycheck.expr import Compiled, Scope, compile_expr
-from complycheck.functions import as_decimal
+from complycheck.lang import Compiled, Scope, compile_expr
+from complycheck.lang.types import as_decimal
 from complycheck.model import Clause, Column, Contract, Dataset, LineItem, Parameter, Period, Rule, RulePack
 from complycheck.schema import validate
 from complycheck.yamlsource import YamlDoc, load_yaml_file

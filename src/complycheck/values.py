@@ -1,4 +1,4 @@
-"""Turning text as people write it into typed values: dates, booleans, numbers, money, ID numbers.
+"""Turning text as people write it into typed values: dates, booleans, numbers, money (ID numbers: `idnumbers`).
 
 Every parser takes one string (already NFKC-normalised and stripped) and returns a value or raises
 ValueError with a short reason. Blank text is handled by the caller: blank is unknown, never false.
@@ -140,59 +140,6 @@ def parse_int(s: str) -> int:
 def parse_list(s: str) -> list[str]:
     """'党建、财务管理' / 'a,b;c' → ['党建', '财务管理'] ..."""
     return [p.strip() for p in re.split(r"[,，、;；|/\n]", s) if p.strip()]
-
-
-# --------------------------------------------------------------------------- resident ID numbers
-ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-ID_CHECK = "10X98765432"
-_SCI = re.compile(r"^\d(?:\.\d+)?[eE]\+?\d+$")
-
-
-def normalize_id(raw: str) -> str:
-    """NFKC, strip spaces and quotes, upper-case x; a 15-digit legacy number is upgraded to 18."""
-    s = unicodedata.normalize("NFKC", raw)
-    s = re.sub(r"[\s'\"‘’“”`]", "", s).upper()
-    if re.fullmatch(r"\d{15}", s):
-        s17 = s[:6] + "19" + s[6:]
-        s = s17 + id_check_char(s17)
-    return s
-
-
-def id_check_char(first17: str) -> str:
-    """The GB 11643 (ISO 7064 MOD 11-2) check character for 17 digits."""
-    return ID_CHECK[sum(int(c) * w for c, w in zip(first17, ID_WEIGHTS)) % 11]
-
-
-def id_problem(s: str) -> str | None:
-    """Why a normalised ID number is invalid, or None when it is valid."""
-    if _SCI.match(s) or re.fullmatch(r"\d{1,2}\.\d+E\d+", s):
-        return "身份证号被 Excel 存成科学计数法，已损坏，无法恢复"
-    if not re.fullmatch(r"\d{17}[\dX]", s):
-        return "身份证号应为 18 位（17 位数字 + 校验位）"
-    try:
-        born = date(int(s[6:10]), int(s[10:12]), int(s[12:14]))
-    except ValueError:
-        return "身份证号中的出生日期不存在"
-    if born.year < 1880:
-        return "身份证号中的出生日期不合理"
-    if id_check_char(s[:17]) != s[17]:
-        return "身份证号校验位错误"
-    return None
-
-
-def birth_date(s: str) -> date | None:
-    """Birth date of a valid ID number."""
-    try:
-        return date(int(s[6:10]), int(s[10:12]), int(s[12:14]))
-    except (ValueError, IndexError):
-        return None
-
-
-def age_at(born: date | None, at: date | None) -> int | None:
-    """Age in full years (周岁) at a date."""
-    if born is None or at is None:
-        return None
-    return at.year - born.year - ((at.month, at.day) < (born.month, born.day))
 
 
 def to_date(v: object) -> date:

@@ -14,7 +14,8 @@ from complycheck.errors import EvidenceError, Location
 from complycheck.masking import mask_value
 from complycheck.model import Column, Dataset, Problem, Table
 from complycheck.evidence.readers import FastReadFailed, RawSheet
-from complycheck.expr import birth_column, birth_dates, id_key_column, id_keys
+from complycheck import idnumbers as ids
+from complycheck.idnumbers import birth_column, birth_dates, id_key_column, id_keys
 
 HEADER_SCAN_ROWS = 12
 MAX_PROBLEMS_PER_COLUMN = 20
@@ -126,7 +127,7 @@ def _parser(col: Column, date1904: bool) -> Callable[[str], Any]:
     if t == "decimal":
         return lambda s: V.parse_decimal(V.normalize_text(s))
     if t == "id_number":
-        return V.normalize_id
+        return ids.normalize_id
     if t == "list":
         return lambda s: V.parse_list(V.normalize_text(s))
     raise ValueError(t)  # pragma: no cover
@@ -235,7 +236,7 @@ class _Typer:
         ids = {f"c{self.colmap[c.name]}": c.name for c in self.typed if c.type == "id_number" and c.name in self.colmap}
         ids = {cell: name for cell, name in ids.items() if cell in cells}
         if ids:
-            from complycheck.expr import with_id_births
+            from complycheck.idnumbers import with_id_births
 
             ups = {c: pl.when(pl.col(c).str.len_bytes() > 0).then(pl.col(c).str.to_uppercase()) for c in sorted(ids)}
             lf = lf.with_columns([e.alias(f"__up{c}") for c, e in ups.items()])
@@ -375,7 +376,7 @@ def _drop_summary_rows(df: Any, cells: list[str], file: str, sheet: str | None, 
     return (df.filter(~pl.col("__summary")) if hits.height else df).drop("__summary")
 
 
-_ID_SHAPE = r"^[0-9]{17}[0-9X]$"
+_ID_SHAPE = ids.ID_SHAPE
 # characters normalize_text never changes, alone or in sequence (no decompositions, no combining, not dashes or spaces)
 _MAY_CHANGE = r"[^\x20-\x7E\u00B7\u2018\u2019\u201C\u201D\u3001\u3002\u300A-\u3011\u3400-\u4DBF\u4E00-\u9FFF]"
 
@@ -416,9 +417,9 @@ def _convert(s: Any, col: Column, date1904: bool, rows: Any, file: str, sheet: s
         up = s.str.to_uppercase() if upper else s
         well_formed = keyed if keyed is not None else up.str.contains(_ID_SHAPE).fill_null(True)  # keyed: 17 digits + check
         odd = up.filter(~well_formed).drop_nulls().unique().to_list()
-        mapping = {v: V.normalize_id(v) for v in odd}
+        mapping = {v: ids.normalize_id(v) for v in odd}
         out = up.replace({k: v for k, v in mapping.items() if v != k}) if mapping else up
-        bad = [v for v in set(mapping.values()) if "科学计数法" in (V.id_problem(v) or "")]
+        bad = [v for v in set(mapping.values()) if "科学计数法" in (ids.id_problem(v) or "")]
         if bad:
             hit = pl.DataFrame({"v": out, "r": rows}).filter(pl.col("v").is_in(bad))
             room = max(MAX_PROBLEMS_PER_COLUMN - len(st.notes), 0)

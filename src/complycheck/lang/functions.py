@@ -1,59 +1,148 @@
-"""Functions rule authors may call in expressions.
-
-Each function's docstring is its entry in docs/rules.md: first line the summary, then an
-`Example:` line. `sig` lists argument types; `ret` is the result type (or "arg0" for the type of
-the first argument). Row functions have a Python form (`py`, for constants and the reference
-evaluator) and a columnar form (`pl`, for evidence columns); aggregates take a dataset or view.
-"""
+"""Row functions rule authors may call: presence, ID numbers, dates, text and numbers (each registered with its
+Python form, its columnar form and its own compile checks; see `registry`)."""
 
 from __future__ import annotations
 
+import ast
 import math
 import re
-from dataclasses import dataclass
 from datetime import timedelta
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
+from complycheck import idnumbers as ids
 from complycheck import values as V
+from complycheck.lang.columnar import lift
+from complycheck.lang.registry import func
+from complycheck.lang.types import NOVAL, EvalContext, Node
 
-NUMERIC = ("int", "dec", "num")
-
-
-@dataclass(frozen=True)
-class Func:
-    name: str
-    sig: tuple[str, ...]
-    ret: str
-    doc: str
-    py: Callable[..., Any] | None = None
-    pl: Callable[..., Any] | None = None
-    aggregate: bool = False
-    const_args: tuple[int, ...] = ()  # argument positions that must be constants
-    variadic: bool = False
+if TYPE_CHECKING:
+    from complycheck.lang.compiler import Compiler
 
 
-REGISTRY: dict[str, Func] = {}
-
-
-def func(name: str, sig: tuple[str, ...], ret: str, *, aggregate: bool = False, const_args: tuple[int, ...] = (), variadic: bool = False):
-    def wrap(f: Callable[..., Any]) -> Callable[..., Any]:
-        impl = f()
-        py, pl_ = (impl if isinstance(impl, tuple) else (impl, None))
-        REGISTRY[name] = Func(name, sig, ret, (f.__doc__ or "").strip(), py, pl_, aggregate, const_args, variadic)
-        return f
-    return wrap
-
-
-def _pl():
+def _pl() -> Any:
     import polars as pl
+
     return pl
 
 
 def _none_safe(f: Callable[..., Any]) -> Callable[..., Any]:
     def g(*a: Any) -> Any:
         return None if any(x is None for x in a) else f(*a)
+
     return g
+
+
+# ----------------------------------------------------------------------------- compile checks
+def _dates_beside_dates(c: Compiler, n: ast.Call, args: list[Node]) -> list[Node]:
+    """Text constants next to a date are dates (between, coalesce)."""
+    if any(a.t == "date" for a in args):
+        return [c.as_date(n, a) if a.t == "str" and a.value is not NOVAL else a for a in args]
+    return args
+
+
+def _second_constant(c: Compiler, n: ast.Call, args: list[Node]) -> list[Node]:
+    name = n.func.id if isinstance(n.func, ast.Name) else "?"
+    if not args[1].const:
+        raise c.err(n, f"{name}() 的第 2 个参数必须是常量", f"argument 2 of {name}() must be a constant")
+    return args
+
+
+def _id_argument(c: Compiler, n: ast.Call, args: list[Node]) -> list[Node]:
+    """A plain ID column read by an ID function: the loaders keep its birth dates ready."""
+    if args[0].col is not None:
+        c.id_columns.add(args[0].col)
+    return args
+
+
+def _text_is_date(c: Compiler, n: ast.Call, args: list[Node]) -> list[Node]:
+    if args[0].value is not NOVAL:
+        c.as_date(n.args[0], args[0])
+    return args
+
+
+def _regex(c: Compiler, n: ast.Call, args: list[Node]) -> list[Node]:
+    rx = args[1].value
+    if not isinstance(rx, str) or len(rx) > 200:
+        raise c.err(n.args[1], "正则表达式过长", "regular expression too long")
+    try:
+        re.compile(rx)
+    except re.error as e:
+        raise c.err(n.args[1], f"正则表达式错误：{e}", f"bad regular expression: {e}") from None
+    return args
+
+
+def _text_or_list(c: Compiler, n: ast.Call, args: list[Node]) -> list[Node]:
+    if args[0].t not in ("str", "id", "list"):
+        raise c.err(n, "length() 需要文本或列表", "length() needs text or a list")
+    return args
+
+
+# ----------------------------------------------------------------------------- columnar forms
+def _birth_of(node: Node, value: Any, ctx: EvalContext) -> Any:
+    """The birth-date column for an ID argument: the loader's cached one for a plain column, else computed."""
+    import polars as pl
+
+    if node.col is not None and ctx.id_birth_cached:
+        return pl.col(ids.birth_column(node.col))
+    return ids.pl_birth_date(lift(value))
+
+
+def _id_columnar(kind: str) -> Callable[[list[Node], list[Any], EvalContext], Any]:
+    def build(nodes: list[Node], vals: list[Any], ctx: EvalContext) -> Any:
+        import polars as pl
+
+        x = lift(vals[0])
+        b = _birth_of(nodes[0], vals[0], ctx)
+        if kind == "valid_id":
+            return pl.when(x.is_null()).then(None).otherwise(b.is_not_null())
+        if kind == "birth_date":
+            return b
+        if kind == "age":
+            return ids.age_from_birth(b, lift(vals[1]))
+        return ids.sex_from_birth(x, b)
+
+    return build
+
+
+def _length_columnar(nodes: list[Node], vals: list[Any], ctx: EvalContext) -> Any:
+    x = lift(vals[0])
+    return (x.list.len() if nodes[0].t == "list" else x.str.len_chars()).cast(_pl().Int64)
+
+
+def _date_columnar(nodes: list[Node], vals: list[Any], ctx: EvalContext) -> Any:
+    return lift(V.to_date(vals[0]))
+
+
+def _days_columnar(nodes: list[Node], vals: list[Any], ctx: EvalContext) -> Any:
+    return _pl().duration(days=lift(vals[0]))
+
+
+def _round_columnar(nodes: list[Node], vals: list[Any], ctx: EvalContext) -> Any:
+    """Half up (away from zero), as the Python form: exact on decimal columns; other numbers are rounded as the
+    decimal they print as (1.005 -> 1.01), not as their binary approximation."""
+    pl = _pl()
+    n = vals[1]
+    if not isinstance(n, int):
+        raise TypeError("round() needs a constant number of places")
+    x = lift(vals[0])
+    if nodes[0].t == "dec":
+        return x.round(n, mode="half_away_from_zero")
+    if nodes[0].t == "int":
+        return x
+    return x.cast(pl.Decimal(38, 12)).round(n, mode="half_away_from_zero").cast(pl.Float64)
+
+
+def _round_py(x: Any, n: Any) -> Any:
+    if x is None or n is None:
+        return None
+    if isinstance(x, bool):
+        return x
+    if isinstance(x, int):
+        return x
+    d = x if isinstance(x, Decimal) else Decimal(repr(x))
+    r = d.quantize(Decimal(1).scaleb(-int(n)), rounding=ROUND_HALF_UP)
+    return r if isinstance(x, Decimal) else float(r)
 
 
 # ----------------------------------------------------------------------------- presence
@@ -78,7 +167,7 @@ def _blank():
     return p, e
 
 
-@func("coalesce", ("any", "any"), "arg0")
+@func("coalesce", ("any", "any"), "arg0", check=_dates_beside_dates)
 def _coalesce():
     """The first argument if present, else the second.
 
@@ -89,40 +178,40 @@ def _coalesce():
 
 
 # ----------------------------------------------------------------------------- ID numbers
-@func("valid_id", ("id",), "bool")
+@func("valid_id", ("id",), "bool", check=_id_argument, columnar=_id_columnar("valid_id"))
 def _valid_id():
     """True when a resident ID number is valid: 18 characters, a real birth date, correct GB 11643 check character.
 
     Example: `valid_id(id_number)`; an Excel-mangled `1.50502E+17` is invalid."""
-    return (lambda s: None if s is None else V.id_problem(s) is None), None
+    return (lambda s: None if s is None else ids.id_problem(s) is None), None
 
 
-@func("birth_date", ("id",), "date")
+@func("birth_date", ("id",), "date", check=_id_argument, columnar=_id_columnar("birth_date"))
 def _birth_date():
     """The birth date written in a valid resident ID number (unknown when invalid).
 
     Example: `birth_date(id_number) <= date("1957-09-19")`."""
-    return (lambda s: None if s is None or V.id_problem(s) else V.birth_date(s)), None
+    return (lambda s: None if s is None or ids.id_problem(s) else ids.birth_date(s)), None
 
 
-@func("age", ("id", "date"), "int")
+@func("age", ("id", "date"), "int", check=_id_argument, columnar=_id_columnar("age"))
 def _age():
     """Age in full years (周岁) at a date, from the birth date in a resident ID number.
 
     Example: `age(id_number, params.roster_reference_date) >= 65` — someone born 1957-10-31 is 65 on 2022-10-31."""
-    return (lambda s, d: None if s is None or d is None or V.id_problem(s) else V.age_at(V.birth_date(s), d)), None
+    return (lambda s, d: None if s is None or d is None or ids.id_problem(s) else ids.age_at(ids.birth_date(s), d)), None
 
 
-@func("sex", ("id",), "str")
+@func("sex", ("id",), "str", check=_id_argument, columnar=_id_columnar("sex"))
 def _sex():
     """男 or 女 from the 17th digit of a valid ID number (odd = male).
 
     Example: `sex(id_number) == gender`."""
-    return (lambda s: None if s is None or V.id_problem(s) else ("男" if int(s[16]) % 2 else "女")), None
+    return (lambda s: None if s is None or ids.id_problem(s) else ("男" if int(s[16]) % 2 else "女")), None
 
 
 # ----------------------------------------------------------------------------- dates
-@func("date", ("str",), "date", const_args=(0,))
+@func("date", ("str",), "date", const_args=(0,), check=_text_is_date, columnar=_date_columnar)
 def _date():
     """A date written as text, in any form evidence uses (2022-10-31, 2022年10月31日, 20221031).
 
@@ -130,15 +219,7 @@ def _date():
     return (lambda s: None if s is None else V.to_date(s)), None
 
 
-@func("deadline", ("str",), "date", const_args=(0,))
-def _deadline():
-    """A deadline from the contract file: a line item ("1-3", its latest) or a named one ("1-1.assessment").
-
-    Example: `assessment_date <= deadline("1-1.assessment")` — on or before 2022-10-31."""
-    return None
-
-
-@func("days", ("int",), "dur")
+@func("days", ("int",), "dur", columnar=_days_columnar)
 def _days():
     """A number of days, to add to or subtract from a date.
 
@@ -170,7 +251,7 @@ def _quarter():
     return _none_safe(lambda d: (d.month - 1) // 3 + 1), lambda d: d.dt.quarter().cast(_pl().Int64)
 
 
-@func("between", ("any", "any", "any"), "bool")
+@func("between", ("any", "any", "any"), "bool", check=_dates_beside_dates)
 def _between():
     """True when lo <= x <= hi (both ends included); unknown when x is blank.
 
@@ -197,7 +278,7 @@ def _contains():
     return _none_safe(lambda s, sub: sub in s), lambda s, sub: s.str.contains(sub, literal=True)
 
 
-@func("contains_any", ("str", "list"), "bool")
+@func("contains_any", ("str", "list"), "bool", check=_second_constant)
 def _contains_any():
     """True when the text contains any of the pieces in a list.
 
@@ -220,7 +301,7 @@ def _starts_with():
     return _none_safe(lambda s, p: s.startswith(p)), lambda s, p: s.str.starts_with(p)
 
 
-@func("matches", ("str", "str"), "bool", const_args=(1,))
+@func("matches", ("str", "str"), "bool", const_args=(1,), check=_regex)
 def _matches():
     """True when the whole text matches a regular expression (linear-time engine; at most 200 characters).
 
@@ -232,15 +313,15 @@ def _matches():
     return p, e
 
 
-@func("length", ("any",), "int")
+@func("length", ("any",), "int", check=_text_or_list, columnar=_length_columnar)
 def _length():
     """The number of characters in a text, or of items in a list.
 
     Example: `length(evaluators) >= 2`."""
-    return _none_safe(len), None  # columnar form in expr._pl_length (text or list)
+    return _none_safe(len)
 
 
-@func("alias", ("str", "map"), "str")
+@func("alias", ("str", "map"), "str", check=_second_constant)
 def _alias():
     """Replace a value by its canonical form from a mapping; other values are kept as they are.
 
@@ -248,7 +329,7 @@ def _alias():
     return (lambda s, m: None if s is None else m.get(s, s)), lambda s, m: s.replace(m)
 
 
-@func("band", ("num", "map"), "str", const_args=(1,))
+@func("band", ("num", "map"), "str", const_args=(1,), check=_second_constant)
 def _band():
     """The label of the band a number falls in: the label whose lower bound is the highest one not above it
     (blank when the mapping is blank or the number is below every bound).
@@ -272,18 +353,12 @@ def _band():
 
 
 # ----------------------------------------------------------------------------- numbers
-@func("round", ("num", "int"), "arg0", const_args=(1,))
+@func("round", ("num", "int"), "arg0", const_args=(1,), columnar=_round_columnar)
 def _round():
-    """Round half up to n decimal places (exact for money).
+    """Round half up (away from zero) to n decimal places: exact for money, 2.675 gives 2.68.
 
     Example: `round(unit_price * quantity, 2) == total`."""
-    def p(x, n):
-        if x is None or n is None:
-            return None
-        if isinstance(x, Decimal):
-            return x.quantize(Decimal(1).scaleb(-int(n)), rounding=ROUND_HALF_UP)
-        return round(x, int(n))
-    return p, lambda x, n: x.round(int(n))
+    return _round_py
 
 
 @func("abs", ("num",), "arg0")
@@ -308,70 +383,3 @@ def _floor():
 
     Example: `floor(hours)`."""
     return _none_safe(lambda x: int(math.floor(x))), lambda x: x.floor().cast(_pl().Int64)
-
-
-# ----------------------------------------------------------------------------- aggregates
-@func("count", ("view",), "int", aggregate=True)
-def _count():
-    """The number of rows of a dataset or view (after its filter).
-
-    Example: `count(retrofit_households)` — 2,000."""
-    return None
-
-
-@func("distinct", ("colref",), "int", aggregate=True)
-def _distinct():
-    """The number of distinct non-blank values of a column of a dataset or view.
-
-    Example: `distinct(valid_checks.household_id) >= 400`."""
-    return None
-
-
-@func("sum", ("colref",), "colnum", aggregate=True)
-def _sum():
-    """The sum of a numeric column (money stays exact).
-
-    Example: `sum(contract_lines.total) == contract.total_amount`."""
-    return None
-
-
-@func("min", ("colref",), "coltype", aggregate=True)
-def _min():
-    """The smallest value of a column (blank cells ignored).
-
-    Example: `min(training_1_2.date)` — the first training day."""
-    return None
-
-
-@func("max", ("colref",), "coltype", aggregate=True)
-def _max():
-    """The largest value of a column (blank cells ignored).
-
-    Example: `max(centre_evaluations.eval_date) <= deadline("1-1.survey_and_evaluation")`."""
-    return None
-
-
-@func("lookup", ("any", "colref", "colref"), "coltype")
-def _lookup():
-    """The value of a column in another dataset for the row whose key matches (blank when no row matches).
-
-    Example: `recheck_final_level == lookup(id_number, elderly_assessments.id_number, elderly_assessments.final_level)`."""
-    return None
-
-
-def describe(name: str) -> tuple[str, str]:
-    """(summary, example) of a function, from its docstring."""
-    doc = REGISTRY[name].doc
-    summary = doc.split("\n")[0]
-    m = re.search(r"Example:\s*(.+)", doc, re.S)
-    return summary, " ".join(m.group(1).split()) if m else ""
-
-
-def as_decimal(v: Any) -> Any:
-    """Numbers from YAML (floats) become exact Decimals; other values pass through."""
-    if isinstance(v, float):
-        return Decimal(repr(v))
-    return v
-
-
-__all__ = ["REGISTRY", "Func", "NUMERIC", "describe", "as_decimal"]

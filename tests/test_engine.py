@@ -33,12 +33,12 @@ def test_share_with_tolerance_counts_people_once_and_keeps_numerator_and_denomin
     rows += [(make_id(seq=50), "李四", "科尔沁区", "否", "2022-10-01", "1", "1", "")]
     _, r = run_rules(SHARE, people=people(*rows))
     res = r["R1"]
-    assert (res.status, res.measured["numerator"], res.measured["denominator"]) == ("pass", 9, 10)
+    assert (res.status, res.measured.numerator, res.measured.denominator) == ("pass", 9, 10)
     assert res.details["measured_text"] == "9/10 = 90.0% ≥ 90.0%"
     rows.append((make_id(seq=51), "王五", "开鲁县", "否", "2022-10-01", "1", "1", ""))
     rows.append(rows[0])  # the same person twice counts once
     _, r = run_rules(SHARE, people=people(*rows))
-    assert (r["R1"].status, r["R1"].measured["numerator"], r["R1"].measured["denominator"]) == ("fail", 9, 11)
+    assert (r["R1"].status, r["R1"].measured.numerator, r["R1"].measured.denominator) == ("fail", 9, 11)
     assert r["R1"].details["duplicate_rows_counted_once"] == 1
 
 
@@ -89,7 +89,7 @@ def test_lookup_across_datasets_and_age_from_id():
     ppl = people((P1, "a", "", "", "", "", "", ""), (P2, "b", "", "", "", "", "", ""), (P3, "young", "", "", "", "", "", ""))
     visits = [{"公民身份号码": P1, "日期": "2022年10月8日", "类型": "入户"}, {"公民身份号码": P2, "日期": "2022-12-01", "类型": "入户"}]
     _, r = run_rules(COVERAGE, people=ppl, visits=visits)
-    assert (r["COV"].status, r["COV"].measured["numerator"], r["COV"].measured["denominator"]) == ("fail", 1, 2)
+    assert (r["COV"].status, r["COV"].measured.numerator, r["COV"].measured.denominator) == ("fail", 1, 2)
     visits[1]["日期"] = "2022/11/30"
     _, r = run_rules(COVERAGE, people=ppl, visits=visits)
     assert r["COV"].status == "pass"
@@ -111,7 +111,7 @@ rules:
 def test_coverage_by_group_with_aliases():
     rows = [(P1, "a", "科区", "", "", "", "", ""), (P2, "b", "科尔沁区", "", "", "", "", ""), (P3, "c", "开鲁县", "", "", "", "", "")]
     _, r = run_rules(GROUPS, people=people(*rows))
-    assert r["G"].status == "fail" and r["G"].measured["counts"] == {"科尔沁区": 2, "开鲁县": 1}
+    assert r["G"].status == "fail" and r["G"].measured.counts == {"科尔沁区": 2, "开鲁县": 1}
     assert r["G"].failures[0].values == {"分组": "开鲁县"}
     rows.append((make_id(seq=9), "d", "开鲁县", "", "", "", "", ""))
     _, r = run_rules(GROUPS, people=people(*rows))
@@ -138,8 +138,8 @@ def test_periods_skip_partial_months_and_count_in_window_only():
     rows = [(make_id(seq=i + 1), "a", "", "", d, "", "", "") for i, d in enumerate(days)]
     _, r = run_rules(PERIODS, people=people(*rows))
     res = r["P"]
-    assert res.status == "fail" and res.measured["counts"] == {"2022-10": 2, "2022-11": 1}
-    assert res.measured["not_applicable"] == ["2022-09"] and res.details["rows_after_end"] == 1
+    assert res.status == "fail" and res.measured.counts == {"2022-10": 2, "2022-11": 1}
+    assert res.measured.not_applicable == ["2022-09"] and res.details["rows_after_end"] == 1
 
 
 def test_deadline_not_yet_due_is_pending_then_fail():
@@ -164,10 +164,10 @@ rules:
 """
     rows = [(make_id(seq=i + 1), "a", "", "", "", a, "", "") for i, a in enumerate(["100.10", "99.90", "0.1", "99.9"])]
     _, r = run_rules(rules, people=people(*rows))
-    assert r["M"].status == "pass" and r["M"].measured["value"] == "300.00"
+    assert r["M"].status == "pass" and r["M"].measured.value == "300.00"
     rows[0] = (make_id(seq=1), "a", "", "", "", "100.11", "", "")
     _, r = run_rules(rules, people=people(*rows))
-    assert r["M"].status == "fail" and r["M"].measured["value"] == "300.01"
+    assert r["M"].status == "fail" and r["M"].measured.value == "300.01"
 
 
 @pytest.mark.parametrize("n,status", [(399, "fail"), (400, "pass")])

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 from typing import Any
 
-from complycheck.engine import Waiver, evaluate
+from complycheck.engine import evaluate
 from complycheck.errors import ComplycheckError, ErrorList, EvidenceError, Location, RuleFileError
 from complycheck.evidence import load_evidence, sha256
-from complycheck.model import Evidence, Report, RulePack
+from complycheck.model import Evidence, Report, RulePack, Waiver
 from complycheck.rules import load_pack
 from complycheck.schema import validate
 from complycheck.values import to_date
@@ -132,7 +132,7 @@ def run(rules: Path, evidence: Path, as_of: date, waivers: Path | None = None, p
             digests = pool.submit(input_digests, inp, waivers, early.result())
             report = evaluate(inp.pack, inp.evidence.tables, as_of, inp.waivers, None, inp.evidence.problems,
                               _holder(Path(folder)) if folder else None, progress)
-            report.inputs = digests.result()
+            report = replace(report, inputs=digests.result())
     return report
 
 

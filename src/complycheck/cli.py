@@ -296,16 +296,15 @@ def explain_cmd(rule_id: str, rules_dir: str, evidence_dir: str | None, as_of: s
     from complycheck.evidence import load_evidence
     from complycheck.explain import explain
     from complycheck.rules import load_pack
-    from complycheck.ruletests import _with_dependencies
 
     pack = load_pack(Path(rules_dir))
     result = None
     if evidence_dir:
         explain(pack, rule_id, lang)  # unknown rule ids fail before any evidence is read
-        sub = _with_dependencies(pack, rule_id)
+        sub = pack.with_dependencies(rule_id)
         ev = load_evidence(Path(evidence_dir), pack.datasets, {d for r in sub.rules for d in r.reads})
         report = evaluate(sub, ev.tables, _parse_as_of(as_of))
-        result = next(r for r in [x for li in report.line_items for x in li.results] + report.contract_results if r.rule == rule_id)
+        result = report.result(rule_id)
     click.echo(_clean(explain(pack, rule_id, lang, result)), nl=False)
     return EXIT_OK
 

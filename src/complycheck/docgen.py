@@ -250,7 +250,6 @@ def render() -> str:
 
 def render_pack(pack: "RulePack") -> str:  # noqa: F821
     """For bureau staff: per line item, clause -> rule -> evidence dataset and columns -> parameter defaults."""
-    from complycheck.validation import _compiled
     from complycheck.values import show_value
 
     c = pack.contract
@@ -268,14 +267,14 @@ def render_pack(pack: "RulePack") -> str:  # noqa: F821
         for r in rules:
             src = r.views[r.source][0] if r.source in r.views else r.source
             own = [c for c in (r.where, r.expect, r.group_by) if c is not None]
-            cols = sorted({col for comp in own for col in comp.columns} | {col for comp in _compiled(r) for v, col in comp.refs if v == "rows"}
+            cols = sorted({col for comp in own for col in comp.columns} | {col for comp in r.expressions() for v, col in comp.refs if v == "rows"}
                           | ({r.distinct} if r.distinct else set()) | ({r.period.column} if r.period else set()))
             hdr = pack.datasets[src].columns if src in pack.datasets else {}
             ev = f"`{src}`: " + "、".join(f"{hdr[k].header}（{k}）" if k in hdr else k for k in cols)
             others = sorted(r.reads - {src})
             if others:
                 ev += "; " + ", ".join(f"`{o}`" for o in others)
-            used = sorted({n[7:] for comp in _compiled(r) for n in comp.names if n.startswith("params.")})
+            used = sorted(r.params_used())
             params = "; ".join(f"{n} = {show_value((r.params.get(n) or pack.parameters[n]).value)}" + (" *(民政局设定)*" if (r.params.get(n) or pack.parameters[n]).bureau_decision else "")
                                for n in used if n in r.params or n in pack.parameters)
             flags = (" *定性 qualitative*" if r.qualitative else "") + (" *辅助 derived*" if r.derived else "") + (f" *{r.severity}*" if r.severity != "major" else "")

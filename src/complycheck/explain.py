@@ -4,10 +4,10 @@ evidence, the intermediate figures behind its verdict."""
 from __future__ import annotations
 
 
+from complycheck.engine import modes
 from complycheck.errors import ComplycheckError
 from complycheck.i18n import SEVERITY, STATUS, t
-from complycheck.model import Result, Rule, RulePack
-from complycheck.validation import _compiled
+from complycheck.model import Groups, Periods, Result, Rule, RulePack, Share
 from complycheck.values import show_value
 
 
@@ -25,28 +25,7 @@ def logic_in_words(rule: Rule, pack: RulePack, lang: str) -> list[str]:
         out.append(f"范围：只看满足 {rule.where.source} 的行（空白无法判断的行不计入，并在结果中计数）" if zh else f"scope: rows where {rule.where.source} (rows unknown because of blanks are left out and counted)")
     if rule.distinct:
         out.append(f"按 {rule.distinct} 去重：同一对象只计一次（有一行满足即算满足）" if zh else f"counted once per {rule.distinct} (an entity meets the rule when any of its rows does)")
-    mn = rule.min.source if rule.min else None
-    mode = rule.mode
-    if mode == "share":
-        out.append(f"每行须满足：{rule.expect.source}" if zh else f"each row must meet: {rule.expect.source}")
-        out.append(f"通过条件：满足的比例 ≥ {mn or '100%'}（分子、分母都会列出）" if zh else f"passes when the share meeting it is >= {mn or '100%'} (numerator and denominator shown)")
-    elif mode == "count":
-        out.append(f"通过条件：行数（或对象数）≥ {mn or 1}" + (f" 且 ≤ {rule.max.source}" if rule.max else "") if zh else
-                   f"passes when the number of rows (or entities) is >= {mn or 1}" + (f" and <= {rule.max.source}" if rule.max else ""))
-    elif mode == "measure":
-        conds = [f"= {rule.equals.source}" if rule.equals else "", f"≥ {mn}" if mn else "", f"≤ {rule.max.source}" if rule.max else ""]
-        out.append((f"度量：{rule.measure.source}，须 " if zh else f"measure: {rule.measure.source}, must be ") + " ".join(c for c in conds if c))
-    elif mode == "group":
-        out.append((f"按 {rule.group_by.source} 分组，每组至少 {mn or 1} 行" if zh else f"grouped by {rule.group_by.source}, each group needs at least {mn or 1} rows")
-                   + ((f"；必须出现的分组：{rule.groups.source}" if zh else f"; required groups: {rule.groups.source}") if rule.groups else ""))
-    else:
-        p = rule.period
-        unit = ("月" if p.unit == "month" else "季度") if zh else p.unit
-        out.append(f"按{unit}统计 {p.column}，服务期 {p.start.source} 至 {p.end.source}；与服务期重叠不足 {p.min_overlap_days.source if p.min_overlap_days else 1} 天的{unit}不要求；每{unit}至少 {mn or 1} 次"
-                   if zh else f"counted per {unit} of {p.column} between {p.start.source} and {p.end.source}; {unit}s overlapping by less than "
-                   f"{p.min_overlap_days.source if p.min_overlap_days else 1} days are not required; at least {mn or 1} per {unit}")
-        if rule.group_by:
-            out.append((f"并且每个 {rule.group_by.source} 分组都要满足" if zh else f"and for every group of {rule.group_by.source}"))
+    out += modes.get(rule.mode).describe(rule, pack, zh)
     if rule.warn_min:
         out.append(f"低于 {rule.warn_min.source} 时预警" if zh else f"warns below {rule.warn_min.source}")
     if rule.due:
@@ -82,7 +61,7 @@ def explain(pack: RulePack, rule_id: str, lang: str, result: Result | None = Non
             if c.meaning_en:
                 lines.append(f"  {'含义' if zh else 'meaning'}: {c.meaning_en}")
     lines += ["", "逻辑：" if zh else "Logic:"] + [f"  - {x}" for x in logic_in_words(rule, pack, lang)]
-    used = sorted({n[7:] for c in _compiled(rule) for n in c.names if n.startswith("params.")})
+    used = sorted(rule.params_used())
     if used:
         lines += ["", "参数（当前值）：" if zh else "Parameters (current values):"]
         for name in used:
@@ -94,12 +73,11 @@ def explain(pack: RulePack, rule_id: str, lang: str, result: Result | None = Non
     if result is not None:
         lines += ["", ("按证据计算：" if zh else "On the evidence:"), f"  {'状态' if zh else 'status'}: {t(STATUS, result.status, lang)}",
                   f"  {result.message if zh else result.message_en}"]
-        m = result.measured or {}
-        if m.get("kind") == "share":
-            lines.append(f"  {'分子/分母' if zh else 'numerator/denominator'}: {m['numerator']}/{m['denominator']}")
-        for key in ("counts",):
-            if key in m:
-                lines.append(f"  {'各组/各期计数' if zh else 'counts per group or period'}: " + ", ".join(f"{k}={v}" for k, v in m[key].items()))
+        m = result.measured
+        if isinstance(m, Share):
+            lines.append(f"  {'分子/分母' if zh else 'numerator/denominator'}: {m.numerator}/{m.denominator}")
+        if isinstance(m, (Groups, Periods)):
+            lines.append(f"  {'各组/各期计数' if zh else 'counts per group or period'}: " + ", ".join(f"{k}={v}" for k, v in m.counts.items()))
         for k, v in sorted((result.details or {}).items()):
             if k not in ("measured_text",) and v not in ({}, [], None):
                 lines.append(f"  {k}: {v}")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -108,7 +108,7 @@ class Period:
     min_overlap_days: Compiled | None
 
 
-@dataclass
+@dataclass(frozen=True)
 class Rule:
     id: str
     line_item: str
@@ -144,6 +144,7 @@ class Rule:
     params: dict[str, Any]
     derived: bool
     location: Location
+    mode: str = "count"  # the name of the mode deciding it (see engine.modes): share, count, measure, group, period
     reads: frozenset[str] = frozenset()  # datasets the rule needs
     optional: frozenset[str] = frozenset()  # datasets that may be absent (read as empty)
 
@@ -158,12 +159,9 @@ class Rule:
             need.setdefault(frame, set()).update(c.columns | {f"__birth__{x}" for x in c.id_columns})
             for view, col in c.refs:
                 need.setdefault(self.source if view == "rows" else view, set()).add(col)
-        for c in (self.where, self.expect, self.group_by, self.measure, self.groups, self.min, self.max, self.equals,
-                  self.warn_min, self.due, self.pending_if):
+        for c in self.row_expressions():
             add(self.source, c)
         if self.period is not None:
-            for c in (self.period.start, self.period.end, self.period.min_overlap_days):
-                add(self.source, c)
             need.setdefault(self.source, set()).add(self.period.column)
         if self.distinct:
             need.setdefault(self.source, set()).add(self.distinct)
@@ -171,20 +169,24 @@ class Rule:
             add(name, where)
         return need
 
-    @property
-    def mode(self) -> str:
+    def row_expressions(self) -> list[Compiled]:
+        """Every expression of the rule that is evaluated on its population (all but the views' filters)."""
+        items = [self.where, self.expect, self.group_by, self.measure, self.groups, self.min, self.max, self.equals,
+                 self.warn_min, self.due, self.pending_if]
         if self.period is not None:
-            return "period"
-        if self.group_by is not None:
-            return "group"
-        if self.expect is not None:
-            return "share"
-        if self.measure is not None:
-            return "measure"
-        return "count"
+            items += [self.period.start, self.period.end, self.period.min_overlap_days]
+        return [c for c in items if c is not None]
+
+    def expressions(self) -> list[Compiled]:
+        """Every compiled expression of the rule: the one list (what it reads, which parameters it uses)."""
+        return self.row_expressions() + [w for _, w in self.views.values() if w is not None]
+
+    def params_used(self) -> set[str]:
+        """The parameters its expressions read."""
+        return set().union(*(c.params_used() for c in self.expressions()))
 
 
-@dataclass
+@dataclass(frozen=True)
 class Parameter:
     name: str
     value: Any
@@ -195,7 +197,7 @@ class Parameter:
     bureau_decision: bool = False
 
 
-@dataclass
+@dataclass(frozen=True)
 class RulePack:
     root: str
     id: str
@@ -225,11 +227,9 @@ class RulePack:
                 ids.setdefault(ds, set()).update(c.id_columns)
                 for view, col in c.refs:
                     cols.setdefault(ds_of(view), set()).add(col)
-            for c in (r.where, r.expect, r.group_by, r.measure, r.groups, r.min, r.max, r.equals, r.warn_min, r.due, r.pending_if):
+            for c in r.row_expressions():
                 add(src, c)
             if r.period:
-                for c in (r.period.start, r.period.end, r.period.min_overlap_days):
-                    add(src, c)
                 cols.setdefault(src, set()).add(r.period.column)
             if r.distinct:
                 cols.setdefault(src, set()).add(r.distinct)
@@ -237,9 +237,25 @@ class RulePack:
                 add(ds, where)
         return cols, ids
 
+    def subset(self, rule_ids: set[str]) -> "RulePack":
+        """The pack with only these rules (and everything else as it is)."""
+        return replace(self, rules=[r for r in self.rules if r.id in rule_ids])
+
+    def with_dependencies(self, rule_id: str) -> "RulePack":
+        """The pack with one rule and the rules it depends on, directly or not."""
+        by_id = {r.id: r for r in self.rules}
+        keep: set[str] = set()
+        todo = [rule_id]
+        while todo:
+            rid = todo.pop()
+            if rid not in keep:
+                keep.add(rid)
+                todo.extend(by_id[rid].depends_on)
+        return self.subset(keep)
+
 
 # --------------------------------------------------------------------------- evidence
-@dataclass
+@dataclass(frozen=True)
 class Table:
     """One loaded dataset: a polars DataFrame with a `__row` column (the source row number), or a LazyFrame over the
     same columns spilled to disk (very large submissions)."""
@@ -250,7 +266,7 @@ class Table:
     frame: Any
     headers: dict[str, str]  # pack column -> header as found in the file
     problems: list["Problem"] = field(default_factory=list)
-    keyed: frozenset[str] = frozenset()  # ID columns whose every non-blank value has an integer key (see expr.id_key_column)
+    keyed: frozenset[str] = frozenset()  # ID columns whose every non-blank value has an integer key (see idnumbers.id_key_column)
 
 
 @dataclass(frozen=True)
@@ -266,12 +282,92 @@ class Problem:
     level: str = "error"  # "error": a cell or row could not be read as declared; "warning": worth knowing
 
 
-@dataclass
+@dataclass(frozen=True)
 class Evidence:
     root: str
     tables: dict[str, Table]
     files: list[str]
     problems: list[Problem]
+
+
+# --------------------------------------------------------------------------- measured values
+@dataclass(frozen=True)
+class Share:
+    """numerator of denominator rows (or entities) meet the condition."""
+
+    numerator: int
+    denominator: int
+    value: str  # numerator / denominator, 4 decimals
+    kind: str = "share"
+
+    def to_json(self) -> dict[str, Any]:
+        return {"kind": self.kind, "numerator": self.numerator, "denominator": self.denominator, "value": self.value}
+
+
+@dataclass(frozen=True)
+class Count:
+    """The number of rows, or of distinct entities."""
+
+    value: int
+    kind: str = "count"
+
+    def to_json(self) -> dict[str, Any]:
+        return {"kind": self.kind, "value": self.value}
+
+
+@dataclass(frozen=True)
+class Value:
+    """An aggregate's value (JSON form: exact decimals as text, dates ISO)."""
+
+    value: Any
+    kind: str = "value"
+
+    def to_json(self) -> dict[str, Any]:
+        return {"kind": self.kind, "value": self.value}
+
+
+@dataclass(frozen=True)
+class Groups:
+    """met of total groups reach the minimum; the count of each."""
+
+    met: int
+    total: int
+    counts: dict[str, int]
+    kind: str = "groups"
+
+    def to_json(self) -> dict[str, Any]:
+        return {"kind": self.kind, "met": self.met, "total": self.total, "counts": self.counts}
+
+
+@dataclass(frozen=True)
+class Periods:
+    """met of total required periods (and groups) reach the minimum; the count of each; periods not required."""
+
+    met: int
+    total: int
+    counts: dict[str, int]
+    not_applicable: list[str]
+    kind: str = "periods"
+
+    def to_json(self) -> dict[str, Any]:
+        return {"kind": self.kind, "met": self.met, "total": self.total, "counts": self.counts,
+                "not_applicable": self.not_applicable}
+
+
+Measured = Share | Count | Value | Groups | Periods
+
+
+# --------------------------------------------------------------------------- waivers
+@dataclass(frozen=True)
+class Waiver:
+    """The bureau's approval to accept a rule's shortfall, for a time."""
+
+    rule: str
+    reason: str
+    approver: str
+    reference: str
+    start: date
+    expires: date
 
 
 # --------------------------------------------------------------------------- results
@@ -288,7 +384,7 @@ class Failure:
     reason_en: str
 
 
-@dataclass
+@dataclass(frozen=True)
 class Result:
     rule: str
     line_item: str
@@ -297,11 +393,11 @@ class Result:
     title_en: str
     severity: str
     status: str
-    measured: dict[str, Any] | None
+    measured: "Measured | None"
     threshold: dict[str, Any] | None
     message: str
     message_en: str
-    failures: list[Failure] = field(default_factory=list)
+    failures: tuple[Failure, ...] = ()
     failure_count: int = 0
     details: dict[str, Any] = field(default_factory=dict)
     waiver: dict[str, Any] | None = None
@@ -311,7 +407,7 @@ class Result:
     derived: bool = False
 
 
-@dataclass
+@dataclass(frozen=True)
 class LineItemVerdict:
     id: str
     name: str
@@ -323,7 +419,7 @@ class LineItemVerdict:
     results: list[Result]
 
 
-@dataclass
+@dataclass(frozen=True)
 class Report:
     contract: Contract
     pack_id: str
@@ -338,3 +434,11 @@ class Report:
     notes: list[tuple[str, str]] = field(default_factory=list)
     data_problems: list[Problem] = field(default_factory=list)
     clauses: dict[str, Clause] = field(default_factory=dict)
+
+    def results(self) -> list[Result]:
+        """Every rule's result: line item by line item, then the contract's."""
+        return [r for li in self.line_items for r in li.results] + self.contract_results
+
+    def result(self, rule_id: str) -> Result:
+        """One rule's result."""
+        return next(r for r in self.results() if r.rule == rule_id)

@@ -413,4 +413,18 @@ class _Builder:
             depends_on=tuple(r.get("depends_on", [])), on_missing=r.get("on_missing", "missing_evidence"),
             on_empty=r.get("on_empty", "not_applicable"), params={k: local[k] for k in (r.get("params") or {}) if k in local},
             derived=bool(r.get("derived", False)), location=doc.where(base), reads=frozenset(reads), optional=frozenset(r.get("optional", [])),
+            mode=mode_of(r),
         )
+
+
+def mode_of(r: dict[str, Any]) -> str:
+    """The mode deciding a rule, from the keys it has (see engine.modes)."""
+    if r.get("period"):
+        return "period"
+    if r.get("group_by") is not None:
+        return "group"
+    if r.get("expect") is not None:
+        return "share"
+    if r.get("measure") is not None:
+        return "measure"
+    return "count"

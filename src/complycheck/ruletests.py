@@ -108,27 +108,13 @@ def _fixture(pack: RulePack, t: RuleTest, name: str, rows: Any) -> Any:
     return _load_one(folder, name, entry, pack.datasets[name], Location(t.where), str(folder))
 
 
-def _with_dependencies(pack: RulePack, rule_id: str) -> RulePack:
-    by_id = {r.id: r for r in pack.rules}
-    keep: set[str] = set()
-    todo = [rule_id]
-    while todo:
-        rid = todo.pop()
-        if rid not in keep:
-            keep.add(rid)
-            todo.extend(by_id[rid].depends_on)
-    sub = RulePack(pack.root, pack.id, pack.version, pack.title, pack.contract, pack.parameters, pack.datasets,
-                   [r for r in pack.rules if r.id in keep], pack.clauses, pack.files)
-    return sub
-
-
 def run_test(pack: RulePack, t: RuleTest) -> TestOutcome:
     """Evaluate one rule (and what it depends on) on the test's rows."""
     try:
         tables = {name: _fixture(pack, t, name, rows) for name, rows in t.datasets.items()}
     except ComplycheckError as e:
         return TestOutcome(t, False, "error", f"测试数据无法读取：{e.render('zh')}")
-    report = evaluate(_with_dependencies(pack, t.rule), tables, t.as_of)
+    report = evaluate(pack.with_dependencies(t.rule), tables, t.as_of)
     results = {r.rule: r for li in report.line_items for r in li.results}
     results.update({r.rule: r for r in report.contract_results})
     res = results[t.rule]
@@ -136,7 +122,7 @@ def run_test(pack: RulePack, t: RuleTest) -> TestOutcome:
     if res.status != t.expect:
         problems.append(f"期望 {t.expect}，实际 {res.status}")
     for k, want in (t.measured or {}).items():
-        got = (res.measured or {}).get(k, (res.details or {}).get(k))
+        got = (res.measured.to_json() if res.measured else {}).get(k, res.details.get(k))
         if str(got) != str(want):
             problems.append(f"measured.{k} 期望 {want}，实际 {got}")
     return TestOutcome(t, not problems, res.status, "；".join(problems) + (f"（{res.message}）" if problems else ""), res)

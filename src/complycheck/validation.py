@@ -24,28 +24,17 @@ def _findings(e: ComplycheckError) -> list[Finding]:
 
 def unused_parameters(pack: RulePack) -> list[Finding]:
     """Parameters defined but read by no rule."""
-    used: set[str] = set()
-    for r in pack.rules:
-        for c in _compiled(r):
-            used |= {n[len("params."):] for n in c.names if n.startswith("params.")}
+    used: set[str] = set().union(*(r.params_used() for r in pack.rules))
     out = []
     for name in pack.parameters:
         if name not in used:
             out.append(Finding(pack.root, f"参数“{name}”已定义但没有规则使用", f"parameter '{name}' is defined but no rule uses it", "warning"))
     for r in pack.rules:
         for name in r.params:
-            own = {n[len("params."):] for c in _compiled(r) for n in c.names if n.startswith("params.")}
+            own = r.params_used()
             if name not in own:
                 out.append(Finding(str(r.location), f"规则 {r.id} 的参数“{name}”没有被使用", f"rule {r.id}: parameter '{name}' is not used", "warning"))
     return out
-
-
-def _compiled(r):  # type: ignore[no-untyped-def]
-    items = [r.where, r.expect, r.measure, r.groups, r.group_by, r.min, r.max, r.equals, r.warn_min, r.due, r.pending_if]
-    items += [v[1] for v in r.views.values()]
-    if r.period:
-        items += [r.period.start, r.period.end, r.period.min_overlap_days]
-    return [c for c in items if c is not None]
 
 
 def validate_all(rules: Path, evidence: Path | None) -> list[Finding]:

@@ -6,7 +6,7 @@ from typing import Any
 
 from complycheck import __version__
 from complycheck.i18n import SEVERITY, STATUS, VERDICT, t
-from complycheck.model import Report, Result
+from complycheck.model import Groups, Periods, Report, Result, Share
 
 OPEN_FOR_SIGNOFF = {"manual_review", "waived", "pending"}
 
@@ -66,23 +66,23 @@ def clause_texts(report: Report, r: Result) -> list[tuple[str, str]]:
 
 def share_fraction(r: Result) -> tuple[float, float] | None:
     """(measured share, required share) for share rules, for the gauge."""
-    m, th = r.measured or {}, r.threshold or {}
-    if m.get("kind") != "share" or not m.get("denominator"):
+    m, th = r.measured, r.threshold or {}
+    if not isinstance(m, Share) or not m.denominator:
         return None
     try:
-        return m["numerator"] / m["denominator"], float(th.get("min", 1))
+        return m.numerator / m.denominator, float(th.get("min", 1))
     except (TypeError, ValueError):
         return None
 
 
 def counts_and_min(r: Result) -> tuple[dict[str, int], float] | None:
     """Counts per period or group and the minimum, for the chart."""
-    m, th = r.measured or {}, r.threshold or {}
-    if m.get("kind") not in ("groups", "periods") or not m.get("counts"):
+    m, th = r.measured, r.threshold or {}
+    if not isinstance(m, (Groups, Periods)) or not m.counts:
         return None
     mn = th.get("min_per_group", th.get("min_per_period", 1))
     try:
-        return dict(m["counts"]), float(mn)
+        return dict(m.counts), float(mn)
     except (TypeError, ValueError):
         return None
 
@@ -92,4 +92,4 @@ def engine_version() -> str:
 
 
 def all_results(report: Report) -> list[Result]:
-    return [r for li in report.line_items for r in li.results] + report.contract_results
+    return report.results()

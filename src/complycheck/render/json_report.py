@@ -29,7 +29,7 @@ def result_dict(r: Result) -> dict[str, Any]:
     """One rule's result as the JSON report shows it."""
     return {
         "rule": r.rule, "line_item": r.line_item, "clauses": list(r.clauses), "title": r.title, "title_en": r.title_en,
-        "severity": r.severity, "status": r.status, "measured": _j(r.measured), "threshold": _j(r.threshold),
+        "severity": r.severity, "status": r.status, "measured": _j(r.measured.to_json() if r.measured else None), "threshold": _j(r.threshold),
         "message": {"zh": r.message, "en": r.message_en},
         "failure_count": r.failure_count,
         "failures": [{"file": f.file, "sheet": f.sheet, "row": f.row, "column": f.column, "values": f.values,

@@ -1,0 +1,142 @@
+"""The engine: (compiled pack, evidence tables, as-of date, waivers) -> Report. No I/O, no clock, no printing."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any, Callable
+
+from complycheck.engine import modes
+from complycheck.engine.context import RuleContext
+from complycheck.engine.draft import Draft
+from complycheck.engine.failures import personal_columns
+from complycheck.engine.modes.base import Outcome
+from complycheck.engine.rollup import apply_dependencies, apply_waiver, coverage, dependency_order, roll_up
+from complycheck.masking import mask_text
+from complycheck.model import LineItemVerdict, Problem, Report, Rule, RulePack, Table, Waiver
+
+Progress = Callable[..., None]
+
+
+def evaluate(pack: RulePack, tables: dict[str, Table], as_of: date, waivers: list[Waiver] | None = None,
+             inputs: list[dict[str, Any]] | None = None, data_problems: list[Problem] | None = None,
+             hold: Callable[[Any], Any] | None = None, progress: Progress | None = None) -> Report:
+    """Evaluate every rule, roll results up into line items and the contract.
+
+    `hold`, for streamed tables: a function given a LazyFrame several questions will be asked of, returning an
+    equivalent one that is cheap to read again (the caller's to write where it likes; the engine does no I/O).
+    `progress(i, n, rule_id, None, "rules")` hears of each rule decided."""
+    import polars as pl
+    from concurrent.futures import ThreadPoolExecutor
+
+    waivers = waivers or []
+    notes: list[tuple[str, str]] = []
+    drafts: dict[str, Draft] = {}
+    # Rules are independent computations over shared, read-only frames: two at a time keep both cores busy
+    # (polars releases the GIL). Dependencies and waivers are applied afterwards, in dependency order.
+    order = dependency_order(pack.rules)
+    # tables spilled to disk (LazyFrames) are streamed, one rule at a time: memory, not speed, is the point then
+    streaming = any(isinstance(t.frame, pl.LazyFrame) for t in tables.values())
+    with ThreadPoolExecutor(max_workers=1 if streaming else 2) as pool:
+        raw = {}
+        decided = pool.map(lambda r: evaluate_rule(pack, r, tables, as_of, streaming, hold), order)
+        for k, (rule, res) in enumerate(zip(order, decided)):
+            raw[rule.id] = res
+            if progress is not None:
+                progress(k, len(order), rule.id, None, "rules")
+    for rule in order:
+        res = raw[rule.id]
+        apply_dependencies(rule, res, drafts)
+        apply_waiver(rule, res, waivers, as_of, notes)
+        drafts[rule.id] = res
+    ordered = [drafts[r.id].freeze() for r in pack.rules]
+    items = []
+    for li in pack.contract.line_items:
+        rs = [r for r in ordered if r.line_item == li.id]
+        verdict, blocking, open_ = roll_up(rs)
+        items.append(LineItemVerdict(li.id, li.name, li.name_en, li.amount, verdict, blocking, open_, rs))
+    contract_results = [r for r in ordered if r.line_item == "contract"]
+    c_verdict, _, _ = roll_up(contract_results)
+    verdicts = [i.verdict for i in items] + [c_verdict]
+    overall = "not_accepted" if "not_accepted" in verdicts else ("needs_review" if "needs_review" in verdicts else "accepted")
+    if pack.contract.service_start is None:
+        notes.append(("合同未给出服务开始日期，按中标公告日期计算（假定值）", "the contract gives no service start; the award date is assumed"))
+    for w in waivers:
+        if w.rule not in drafts:
+            notes.append((f"豁免文件中的规则“{w.rule}”不存在", f"waiver names unknown rule '{w.rule}'"))
+    return Report(pack.contract, pack.id, pack.version, as_of, overall, items, contract_results,
+                  coverage(pack, ordered), inputs or [], pack.parameters, notes, data_problems or [], pack.clauses)
+
+
+def evaluate_rule(pack: RulePack, rule: Rule, tables: dict[str, Table], as_of: date, streaming: bool = False,
+                  hold: Callable[[Any], Any] | None = None) -> Draft:
+    """One rule's result (before dependencies and waivers)."""
+    res = Draft(rule)
+    absent_optional = [n for n in rule.optional if n not in tables]
+    if absent_optional:  # optional datasets a submission does not have are read as empty tables
+        from complycheck.evidence.tables import empty_table
+
+        tables = dict(tables) | {n: empty_table(pack.datasets[n]) for n in absent_optional}
+        res.details["optional_datasets_absent"] = sorted(absent_optional)
+    missing = sorted(n for n in rule.reads if n not in tables)
+    if missing:
+        titles = "、".join(f"{pack.datasets[m].title}（{m}）" for m in missing if m in pack.datasets)
+        status = rule.on_missing
+        res.status = status
+        res.message = f"缺少证据：{titles}"
+        res.message_en = f"evidence missing: {', '.join(missing)}"
+        if status == "manual_review":
+            res.message += "；需人工审核" + (f"：{rule.review}" if rule.review else "")
+            res.message_en += "; manual review needed" + (f": {rule.review_en}" if rule.review_en else "")
+        res.details["missing_datasets"] = missing
+        return res
+    ctx = RuleContext(tables, as_of, rule, personal_columns(pack), streaming, hold)
+    try:
+        pop = population(rule, ctx)
+        modes.get(rule.mode).evaluate(rule, ctx, pop, res)
+        if ctx.cache.get("__unknown_where"):
+            res.details["rows_with_unknown_filter"] = ctx.cache["__unknown_where"]
+    except Outcome as o:
+        res.set(o.status, o.zh, o.en)
+    except Exception as e:  # an evaluation failure of one rule must not stop the others
+        res.status = "error"
+        res.message = f"规则计算出错：{type(e).__name__}：{mask_text(str(e))[:200]}"
+        res.message_en = f"rule evaluation failed: {type(e).__name__}: {mask_text(str(e))[:200]}"
+        return res
+    finish(rule, ctx, res)
+    return res
+
+
+def population(rule: Rule, ctx: RuleContext) -> Any:
+    """The rows of `from` where `where` is true; rows it cannot decide (blank cells) are counted."""
+    import polars as pl
+
+    df = ctx.frame(rule.source)
+    if rule.where is not None:
+        df = ctx.hold(ctx.with_value(df, rule.where, "__w", ctx.dataset_of(rule.source)))
+        unknown = int(ctx.collect(df.select(pl.col("__w").is_null().sum())).item())
+        if unknown:
+            ctx.cache["__unknown_where"] = unknown
+        df = df.filter(pl.col("__w")).drop("__w")
+    ctx.cache["rows"] = df
+    return df
+
+
+def finish(rule: Rule, ctx: RuleContext, res: Draft) -> None:
+    """Not yet due, pending, or qualitative: what the rule says comes after the figures."""
+    if res.status in ("fail", "warn") and rule.due is not None:
+        due = rule.due.build(ctx)
+        if isinstance(due, date) and ctx.as_of < due:
+            res.details["status_before_due"] = res.status
+            res.status = "pending"
+            res.message = f"尚未到期（截止 {due}）：{res.message}"
+            res.message_en = f"not yet due (deadline {due}): {res.message_en}"
+    if rule.pending_if is not None and rule.pending_if.build(ctx) is True and res.status not in ("fail",):
+        res.details["status_before_pending"] = res.status
+        res.status = "pending"
+        res.message = f"{rule.pending_reason or '结果尚无法观察'}：{res.message}"
+        res.message_en = f"{rule.pending_reason_en or 'outcome cannot be observed yet'}: {res.message_en}"
+    if rule.qualitative and res.status in ("pass", "warn"):
+        res.details["automated_checks"] = res.status
+        res.status = "manual_review"
+        res.message = f"自动检查已通过，需人工审核：{rule.review or rule.title}。{res.message}"
+        res.message_en = f"automated checks passed; manual review needed: {rule.review_en or rule.title_en or rule.title}. {res.message_en}"

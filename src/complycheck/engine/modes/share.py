@@ -1,0 +1,76 @@
+"""Share mode (`expect`, `min`): the share of rows, or of distinct entities, meeting a condition."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from typing import Any
+
+from complycheck.engine.context import RuleContext
+from complycheck.engine.draft import Draft
+from complycheck.engine.failures import row_failures
+from complycheck.engine.modes.base import const_of, empty, warn
+from complycheck.engine.wording import jsonable, pct
+from complycheck.lang.types import to_fraction
+from complycheck.model import Rule, RulePack, Share
+
+
+class ShareMode:
+    name = "share"
+
+    def evaluate(self, rule: Rule, ctx: RuleContext, pop: Any, res: Draft) -> None:
+        import polars as pl
+
+        assert rule.expect is not None
+        frame = ctx.hold(ctx.with_value(pop, rule.expect, "__ok", ctx.dataset_of(rule.source)))
+        ok = pl.col("__ok").fill_null(False)
+        # an ID's integer key stands for it in the distinct counting
+        key = (ctx.key_for(ctx.dataset_of(rule.source), rule.distinct) or rule.distinct) if rule.distinct else None
+        aggs = [pl.len().alias("n"), ok.sum().alias("num"), pl.col("__ok").is_null().sum().alias("unknown")]
+        if key:
+            aggs += [pl.col(key).n_unique().alias("distinct"), pl.col(key).null_count().alias("blank"), (ok & pl.col(key).is_null()).sum().alias("blank_ok")]
+        st = ctx.collect(frame.select(aggs)).row(0, named=True)
+        if st["n"] == 0:
+            empty(rule, "记录", "rows")
+        if key and st["distinct"] + max(st["blank"] - 1, 0) != st["n"]:
+            # the same entity on several rows counts once: it meets the rule when any of its rows does
+            ent = ctx.collect(frame.filter(pl.col(key).is_not_null()).group_by(key).agg(ok.any().alias("__any")))
+            den = ent.height + st["blank"]
+            num = int(ent["__any"].sum()) + st["blank_ok"]
+            bad = ctx.like(frame, ent.filter(~pl.col("__any")).select(key))
+            failing = pl.concat([frame.join(bad, on=key, how="semi"), frame.filter(pl.col(key).is_null())]).filter(~ok)
+            res.details["duplicate_rows_counted_once"] = st["n"] - den
+        else:
+            den, num = st["n"], st["num"]
+            failing = frame.filter(~ok)
+        min_ = to_fraction(const_of(rule.min, ctx, 1))
+        share = Fraction(num, den)
+        passed = num * min_.denominator >= min_.numerator * den
+        res.measured = Share(num, den, f"{float(share):.4f}")
+        res.threshold = {"min": jsonable(const_of(rule.min, ctx, 1))}
+        sym = "≥" if passed else "<"
+        digits = 1
+        while digits < 4 and share != min_ and pct(share, digits) == pct(min_, digits):
+            digits += 1
+        text = f"{num}/{den} = {pct(share, digits)} {sym} {pct(min_)}"
+        unknown = st["unknown"]
+        res.details["measured_text"] = text
+        if unknown:
+            res.details["rows_unknown"] = unknown
+        res.status = "pass" if passed else "fail"
+        unit = "人/项" if rule.distinct else "行"
+        res.message = f"{text}（{num} / {den} {unit}符合要求）" + (f"；其中 {unknown} 行因空白无法判断" if unknown else "")
+        res.message_en = f"{text} ({num} of {den} {'entities' if rule.distinct else 'rows'} meet the condition)" + (f"; {unknown} rows unknown because of blank cells" if unknown else "")
+        warn(rule, ctx, share, res)
+        cols = sorted(rule.expect.columns | ({rule.distinct} if rule.distinct else set()))
+        row_failures(ctx, rule, failing, cols, res, "不满足条件：" + rule.expect.source, "condition not met: " + rule.expect.source, unknown_col="__ok")
+
+
+    def describe(self, rule: Rule, pack: RulePack, zh: bool) -> list[str]:
+        assert rule.expect is not None
+        mn = rule.min.source if rule.min else None
+        return [f"每行须满足：{rule.expect.source}" if zh else f"each row must meet: {rule.expect.source}",
+                f"通过条件：满足的比例 ≥ {mn or '100%'}（分子、分母都会列出）" if zh
+                else f"passes when the share meeting it is >= {mn or '100%'} (numerator and denominator shown)"]
+
+
+MODE = ShareMode()

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from complycheck import app
+from complycheck import api as app
 from complycheck.render import get
 from conftest import ROOT
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from complycheck import app
+from complycheck import api as app
 from complycheck.render import get
 from conftest import ROOT
 

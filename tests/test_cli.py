@@ -95,11 +95,11 @@ def test_unwritable_output_writes_nothing(cli, tmp_path):
 
 
 def test_internal_error_is_exit_3_without_traceback(cli, monkeypatch):
-    import complycheck.app
+    import complycheck.api
 
     def boom(*a, **k):
         raise RuntimeError("kaboom " + make_id())
-    monkeypatch.setattr(complycheck.app, "run", boom)
+    monkeypatch.setattr(complycheck.api, "run", boom)
     code, out, err = cli(*ARGS)
     assert code == 3 and "Traceback" not in err and "内部错误" in err and "kaboom" in err
     assert make_id() not in err
@@ -209,7 +209,7 @@ def test_loading_and_evaluating_report_progress(tmp_path, monkeypatch):
     import shutil
     from datetime import date
 
-    from complycheck import app
+    from complycheck import api as app
     from complycheck.evidence import tables
 
     ev = tmp_path / "ev"
@@ -247,9 +247,9 @@ def keep_then_stop(self, part, spill, name):
         os.kill(os.getpid(), signal.SIGTERM)
     return out
 tables._Typer.keep = keep_then_stop
-import complycheck.app as app
+import complycheck.api as app
 load = app.load_inputs
-app.load_inputs = lambda rules, evidence, waivers, progress, folder, least: load(rules, evidence, waivers, progress, folder, 0)  # spill all
+app.load_inputs = lambda rules, evidence, waivers, progress, folder, least, **kw: load(rules, evidence, waivers, progress, folder, 0, **kw)  # spill all
 sys.argv = ["complycheck", "evaluate", "--rules", sys.argv[1], "--evidence", sys.argv[2], "--as-of", "2022-12-15", "--spill", "--quiet"]
 from complycheck.cli import entry
 entry()
@@ -266,17 +266,17 @@ def test_a_full_disk_while_spilling_is_a_clear_error_not_a_bug(cli, monkeypatch)
     def full(self, *a, **k):
         raise OSError(28, "No space left on device")
     monkeypatch.setattr(pl.DataFrame, "write_ipc", full)
-    from complycheck import app
+    from complycheck import api as app
 
     load = app.load_inputs
-    monkeypatch.setattr(app, "load_inputs", lambda r, e, w, p, f, m: load(r, e, w, p, f, 0))
+    monkeypatch.setattr(app, "load_inputs", lambda r, e, w, p, f, m, **kw: load(r, e, w, p, f, 0, **kw))
     code, _, err = cli("evaluate", "--as-of", "2022-12-15", "--spill")
     assert code == 2 and "磁盘已满" in err and "TMPDIR" in err and "Traceback" not in err
 
 
 def test_spilling_is_decided_by_the_whole_evidence_folder(tmp_path):
     """Files in subfolders count too (a manifest may name data/roster.csv)."""
-    from complycheck import app
+    from complycheck import api as app
 
     (tmp_path / "data" / "deep").mkdir(parents=True)
     (tmp_path / "manifest.yaml").write_bytes(b"x" * 10)

@@ -16,9 +16,10 @@ from typing import Any, Callable
 import click
 
 from complycheck import __version__
+from complycheck.render import FORMATS as RENDER_FORMATS
 
 EXIT_OK, EXIT_NOT_ACCEPTED, EXIT_INPUT, EXIT_BUG = 0, 1, 2, 3
-FORMATS = ["text", "json", "junit", "html", "markdown"]
+FORMATS = list(RENDER_FORMATS)
 
 
 def _lang_of(ctx: click.Context | None) -> str:
@@ -212,13 +213,13 @@ def main() -> None:
 def evaluate(rules_dir: str, evidence_dir: str, as_of: str | None, fmt: str, output: str | None, reports: tuple[str, ...], lang: str,
              waivers: str | None, quiet: bool, spill: bool | None) -> int:
     """评估证据，给出每个品目的验收结论 / evaluate the evidence and give a verdict per line item."""
-    from complycheck import app, render
+    from complycheck import api, render
 
     targets = _report_targets(fmt, output, reports)
     day = _parse_as_of(as_of)
     progress = Progress(lang, enabled=not quiet and sys.stderr.isatty())
     try:
-        report = app.run(Path(rules_dir), Path(evidence_dir), day, Path(waivers) if waivers else None, progress, spill)
+        report = api.run(Path(rules_dir), Path(evidence_dir), day, Path(waivers) if waivers else None, progress, spill)
     finally:
         progress.done()
     rendered = [(render.get(name)(report, lang), path) for name, path in targets]

@@ -101,11 +101,11 @@ def _fixture(pack: RulePack, t: RuleTest, name: str, rows: Any) -> Any:
     """Inline rows, or a fixture file (CSV, XLSX, JSON, YAML) beside the test, read by the same loaders as evidence."""
     if isinstance(rows, list):
         return table_from_records(pack.datasets[name], rows, f"{t.name}:{name}")
-    from complycheck.evidence import _load_one
+    from complycheck.evidence import load_table
 
     folder = t.folder or Path(".")
     entry = rows if isinstance(rows, dict) else {"file": rows}
-    return _load_one(folder, name, entry, pack.datasets[name], Location(t.where), str(folder))
+    return load_table(folder, name, entry, pack.datasets[name], Location(t.where), str(folder))
 
 
 def run_test(pack: RulePack, t: RuleTest) -> TestOutcome:

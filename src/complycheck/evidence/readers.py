@@ -12,7 +12,7 @@ import json
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 from complycheck.errors import EvidenceError, Location
 
@@ -474,4 +474,32 @@ def _short(e: Exception) -> str:
     return " ".join(str(e).split())[:160] or type(e).__name__
 
 
-READERS = {".csv": "csv", ".txt": "csv", ".xlsx": "xlsx", ".xlsm": "xlsx", ".json": "json", ".yaml": "yaml", ".yml": "yaml"}
+@dataclass(frozen=True)
+class Reader:
+    """How one kind of file becomes raw rows; `streams`: large files are read in batches (not held whole)."""
+
+    kind: str
+    read: Callable[[Path, str, dict[str, Any]], RawSheet]
+    streams: bool = False
+
+
+def _xlsx(path: Path, display: str, entry: dict[str, Any]) -> RawSheet:
+    sheet = read_xlsx(path, display, entry.get("sheet"))
+    if entry.get("date_system") == 1904:
+        sheet.date1904 = True
+    return sheet
+
+
+_CSV = Reader("csv", lambda path, display, entry: read_csv(path, display, entry.get("encoding")), streams=True)
+_XLSX = Reader("xlsx", _xlsx)
+_JSON = Reader("json", lambda path, display, entry: read_json(path, display))
+_YAML = Reader("yaml", lambda path, display, entry: read_yaml(path, display))
+
+READERS: dict[str, Reader] = {".csv": _CSV, ".txt": _CSV, ".xlsx": _XLSX, ".xlsm": _XLSX, ".json": _JSON, ".yaml": _YAML,
+                              ".yml": _YAML}
+
+
+def streams(path: Path) -> bool:
+    """Whether a file of this kind is read in batches (large CSV) rather than held whole."""
+    r = READERS.get(path.suffix.lower())
+    return r is not None and r.streams

@@ -6,10 +6,24 @@
 - `columnar`: polars building blocks the others share.
 """
 
-from complycheck.lang.compiler import Compiler, compile_expr
-from complycheck.lang.parse import parse
-from complycheck.lang.registry import REGISTRY, Func, describe
-from complycheck.lang.types import NOVAL, NUMERIC, Compiled, EvalContext, Node, Scope, as_decimal, const, to_fraction, value_type
+from __future__ import annotations
 
-__all__ = ["Compiler", "compile_expr", "parse", "REGISTRY", "Func", "describe", "NOVAL", "NUMERIC", "Compiled",
-           "EvalContext", "Node", "Scope", "as_decimal", "const", "to_fraction", "value_type"]
+import importlib
+from typing import Any
+
+_WHERE = {"Compiler": "compiler", "compile_expr": "compiler", "parse": "parse", "REGISTRY": "registry", "Func": "registry",
+          "describe": "registry", "NOVAL": "types", "NUMERIC": "types", "Compiled": "types", "EvalContext": "types",
+          "Node": "types", "Scope": "types", "as_decimal": "types", "const": "types", "to_fraction": "types",
+          "value_type": "types"}
+
+
+def __getattr__(name: str) -> Any:
+    """Names are imported on first use: the records in `types` need neither the compiler nor simpleeval."""
+    if name not in _WHERE:
+        raise AttributeError(name)
+    if name in ("REGISTRY", "describe"):
+        importlib.import_module("complycheck.lang.compiler")  # registers every function
+    return getattr(importlib.import_module(f"complycheck.lang.{_WHERE[name]}"), name)
+
+
+__all__ = list(_WHERE)

@@ -13,7 +13,7 @@ from complycheck.errors import ExpressionError, Location
 from complycheck.lang import aggregates as _aggregates  # noqa: F401  (registers the functions)
 from complycheck.lang import functions as _functions  # noqa: F401  (registers the functions)
 from complycheck.lang import calls, operators
-from complycheck.lang.columnar import kleene_and, lift
+from complycheck.lang.columnar import lift
 from complycheck.lang.parse import MAX_INT_CONST, MAX_STR_CONST, MAX_DEPTH, parse, syntax_name
 from complycheck.lang.registry import REGISTRY
 from complycheck.lang.types import NOVAL, NUMERIC, Compiled, EvalContext, Node, Scope, const, type_name

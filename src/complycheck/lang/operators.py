@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from complycheck import values as V
 from complycheck.lang.columnar import dtype_for, kleene_and, kleene_or, lift, member_by_join
-from complycheck.lang.types import NOVAL, NUMERIC, EvalContext, Node, const, type_name
+from complycheck.lang.types import NOVAL, NUMERIC, Node, const, type_name
 
 if TYPE_CHECKING:
     from complycheck.lang.compiler import Compiler

@@ -1,7 +1,12 @@
-"""Renderers: one function per format, `(report, lang) -> str`, chosen by name."""
+"""Renderers, chosen by name: each turns a Report into one document, `(report, lang) -> str`.
+
+The table below is the one list of formats: the CLI's `--format` and `--report` choices are read from it.
+Modules are imported when a format is first used, so `complycheck --help` stays fast."""
 
 from __future__ import annotations
 
+import importlib
+from dataclasses import dataclass
 from typing import Callable
 
 from complycheck.model import Report
@@ -9,35 +14,31 @@ from complycheck.model import Report
 Renderer = Callable[[Report, str], str]
 
 
-def _text(report: Report, lang: str) -> str:
-    from complycheck.render.text import render
-    return render(report, lang)
+@dataclass(frozen=True)
+class Format:
+    name: str
+    module: str  # complycheck.render.<module>.render
+    extension: str
+    description: str
 
 
-def _json(report: Report, lang: str) -> str:
-    from complycheck.render.json_report import render
-    return render(report, lang)
-
-
-def _junit(report: Report, lang: str) -> str:
-    from complycheck.render.junit import render
-    return render(report, lang)
-
-
-def _html(report: Report, lang: str) -> str:
-    from complycheck.render.html import render
-    return render(report, lang)
-
-
-def _markdown(report: Report, lang: str) -> str:
-    from complycheck.render.markdown import render
-    return render(report, lang)
-
-
-RENDERERS: dict[str, Renderer] = {"text": _text, "json": _json, "junit": _junit, "html": _html, "markdown": _markdown}
-EXTENSIONS = {"text": ".txt", "json": ".json", "junit": ".xml", "html": ".html", "markdown": ".md"}
+FORMATS: dict[str, Format] = {f.name: f for f in (
+    Format("text", "text", ".txt", "终端文本 / plain text"),
+    Format("json", "json_report", ".json", "机读 JSON（schemas/report.schema.json）/ machine-readable JSON"),
+    Format("junit", "junit", ".xml", "JUnit XML，供 CI / JUnit XML for CI"),
+    Format("html", "html", ".html", "可打印、可签字的 HTML 报告 / printable HTML report"),
+    Format("markdown", "markdown", ".md", "Markdown"),
+)}
+EXTENSIONS = {name: f.extension for name, f in FORMATS.items()}
 
 
 def get(name: str) -> Renderer:
     """The renderer for a format name."""
-    return RENDERERS[name]
+    module = importlib.import_module(f"complycheck.render.{FORMATS[name].module}")
+    fn: Renderer = module.render
+    return fn
+
+
+def render(report: Report, fmt: str = "text", lang: str = "zh") -> str:
+    """A report as a document of that format."""
+    return get(fmt)(report, lang)

@@ -32,13 +32,13 @@ def _result(r: Result, lang: str) -> list[str]:
     if r.status == "manual_review" and (r.review or r.review_en):
         out.append(f"      {w('review', lang)}: {clean(r.review if zh else (r.review_en or r.review))}")
     for f in r.failures[:SHOW_FAILURES]:
-        where = " ".join(x for x in [clean(f.file or ""), f"[{clean(f.sheet)}]" if f.sheet else "", w("row", lang, n=f.row) if f.row else ""] if x)
+        where = " ".join(x for x in [clean(f.file or ""), f"[{clean(f.sheet)}]" if f.sheet else "", w("row_short", lang, n=f.row) if f.row else ""] if x)
         vals = "，".join(f"{clean(k)}={clean(v)}" for k, v in f.values.items()) if zh else ", ".join(f"{clean(k)}={clean(v)}" for k, v in f.values.items())
         reason = clean(f.reason if zh else f.reason_en)
         out.append(f"        - {where + ': ' if where else ''}{vals}  ({reason[:120]})")
     more = r.failure_count - min(len(r.failures), SHOW_FAILURES)
     if more > 0:
-        out.append(f"        … {w('more', lang, n=more)}")
+        out.append(f"        … {w('more_short', lang, n=more)}")
     return out
 
 
@@ -48,7 +48,7 @@ def render(report: Report, lang: str) -> str:
     lines = [
         f"{w('contract', lang)} {clean(c.project_no)}  {clean(c.title if zh or not c.title_en else c.title_en)}",
         f"{w('purchaser', lang)}: {clean(c.purchaser)}   {w('supplier', lang)}: {clean(c.supplier)}",
-        f"{w('as_of', lang)}: {report.as_of}   {w('pack', lang)}: {clean(report.pack_id)} {clean(report.pack_version)}",
+        f"{w('as_of', lang)}: {report.as_of}   {w('pack_short', lang)}: {clean(report.pack_id)} {clean(report.pack_version)}",
         "",
     ]
     for li in report.line_items:
@@ -57,7 +57,7 @@ def render(report: Report, lang: str) -> str:
         for r in li.results:
             lines.extend(_result(r, lang))
         if li.blocking:
-            lines.append(f"  {w('blocking', lang)}: {', '.join(li.blocking)}")
+            lines.append(f"  {w('blocking_short', lang)}: {', '.join(li.blocking)}")
         lines.append("")
     if report.contract_results:
         lines.append(w("contract_level", lang))
@@ -66,14 +66,14 @@ def render(report: Report, lang: str) -> str:
         lines.append("")
     uncovered = [x["clause"] for x in report.clause_coverage if x["status"] == "uncovered"]
     covered = len(report.clause_coverage) - len(uncovered)
-    lines.append(f"{w('coverage', lang)}: {covered}/{len(report.clause_coverage)}" + (f"  {w('uncovered', lang)}: {', '.join(uncovered)}" if uncovered else ""))
+    lines.append(f"{w('coverage', lang)}: {covered}/{len(report.clause_coverage)}" + (f"  {w('uncovered_short', lang)}: {', '.join(uncovered)}" if uncovered else ""))
     if report.data_problems:
         lines.append(f"{w('data_problems', lang)}: {len(report.data_problems)}")
         for p in report.data_problems[:10]:
             loc = clean(p.file) + (f"[{clean(p.sheet)}]" if p.sheet else "") + (f":{p.row}" if p.row else "")
             lines.append(f"  - {loc} {clean(p.column or '')}: {clean(p.message if zh else p.message_en)}")
         if len(report.data_problems) > 10:
-            lines.append(f"  … {w('more', lang, n=len(report.data_problems) - 10)}")
+            lines.append(f"  … {w('more_short', lang, n=len(report.data_problems) - 10)}")
     for zh_note, en_note in report.notes:
         lines.append(f"{w('notes', lang)}: {clean(zh_note if zh else en_note)}")
     counts: dict[str, int] = {}

@@ -1,4 +1,10 @@
-"""Loading and evaluating in one call: the I/O around the pure engine, used by every command."""
+"""The Python API: load a rule pack and a submission, evaluate, render; and `run`, everything
+`complycheck evaluate` does in one call (the I/O around the pure engine, used by every command).
+
+    from complycheck import run, render
+    report = run("rules", "evidence", date(2022, 12, 15))
+    print(report.verdict, render(report, "json"))
+"""
 
 from __future__ import annotations
 
@@ -51,9 +57,9 @@ SPILL_AUTO_BYTES = 1024 * 1024 * 1024
 
 
 def load_inputs(rules: Path, evidence: Path, waivers: Path | None = None, progress: Any = None, spill: Path | None = None,
-                spill_min_bytes: int | None = None) -> Inputs:
+                spill_min_bytes: int | None = None, params: dict[str, Any] | None = None) -> Inputs:
     """Load and validate the pack, the submission and the waivers (large tables spilled to `spill`, if given)."""
-    pack = load_pack(rules)
+    pack = load_pack(rules, overrides=params)
     columns, id_columns = pack.columns_read()
     extra = {} if spill_min_bytes is None else {"spill_min_bytes": spill_min_bytes}
     ev = load_evidence(evidence, pack.datasets, progress=progress, columns=columns, id_columns=id_columns, spill=spill, **extra)
@@ -112,10 +118,11 @@ def evidence_bytes(evidence: Path) -> int:
     return total
 
 
-def run(rules: Path, evidence: Path, as_of: date, waivers: Path | None = None, progress: Any = None,
-        spill: bool | None = None, spill_min_bytes: int | None = None) -> Report:
+def run(rules: str | Path, evidence: str | Path, as_of: date, waivers: str | Path | None = None, progress: Any = None,
+        spill: bool | None = None, spill_min_bytes: int | None = None, *, params: dict[str, Any] | None = None) -> Report:
     """Everything `complycheck evaluate` decides, as a Report.
 
+    `params`: parameter values set instead of the pack's (name -> value, typed like the pack's own).
     `spill`: True writes large tables to a private temporary folder and streams them (bounded memory), False keeps
     everything in memory (fastest), None decides by size (more than 1 GiB of evidence spills). The verdicts are
     the same either way; the folder is removed before this returns."""
@@ -123,12 +130,14 @@ def run(rules: Path, evidence: Path, as_of: date, waivers: Path | None = None, p
     import tempfile
     from concurrent.futures import ThreadPoolExecutor
 
+    rules, evidence = Path(rules), Path(evidence)
+    waivers = Path(waivers) if waivers is not None else None
     if spill is None:
         spill = evidence_bytes(evidence) > SPILL_AUTO_BYTES
     with tempfile.TemporaryDirectory(prefix="complycheck-") if spill else contextlib.nullcontext() as folder:
         with ThreadPoolExecutor(max_workers=1) as pool:  # hashing releases the GIL: it overlaps with parsing and evaluation
             early = pool.submit(_early_digests, evidence)
-            inp = load_inputs(rules, evidence, waivers, progress, Path(folder) if folder else None, spill_min_bytes)
+            inp = load_inputs(rules, evidence, waivers, progress, Path(folder) if folder else None, spill_min_bytes, params=params)
             digests = pool.submit(input_digests, inp, waivers, early.result())
             report = evaluate(inp.pack, inp.evidence.tables, as_of, inp.waivers, None, inp.evidence.problems,
                               _holder(Path(folder)) if folder else None, progress)
@@ -154,3 +163,26 @@ def _holder(folder: Path) -> Any:
         return pl.scan_ipc(path)
     return hold
 
+
+
+def load(rules: str | Path, *, params: dict[str, Any] | None = None) -> RulePack:
+    """A rule pack folder, validated and compiled (`params`: values set instead of the pack's)."""
+    return load_pack(Path(rules), overrides=params)
+
+
+def read_evidence(evidence: str | Path, pack: RulePack) -> Evidence:
+    """A submission folder's tables, typed against the pack's datasets (only the columns its rules read)."""
+    columns, id_columns = pack.columns_read()
+    return load_evidence(Path(evidence), pack.datasets, columns=columns, id_columns=id_columns)
+
+
+def decide(pack: RulePack, evidence: Evidence, as_of: date, *, waivers: list[Waiver] | None = None) -> Report:
+    """Evaluate a loaded pack on loaded evidence (pure: no I/O)."""
+    return evaluate(pack, evidence.tables, as_of, waivers, None, evidence.problems)
+
+
+def render(report: Report, fmt: str = "text", lang: str = "zh") -> str:
+    """A report as text, json, junit, html or markdown, in Chinese (zh) or English (en)."""
+    from complycheck import render as renderers
+
+    return renderers.render(report, fmt, lang)

@@ -90,4 +90,5 @@ def cli():
     def invoke(*args: str):
         res = runner.invoke(main, list(args), catch_exceptions=False)
         return res.exit_code, res.stdout, res.stderr
+
     return invoke

@@ -1,6 +1,5 @@
 """Authoring tools for the bureau: explain, template, init, and the pre-commit hooks."""
 
-
 import yaml
 from openpyxl import load_workbook
 
@@ -10,7 +9,16 @@ from conftest import ROOT
 
 
 def test_explain_shows_clause_logic_parameters_and_figures(cli):
-    code, out, _ = cli("explain", "1-1.S4b", "--rules", str(ROOT / "rules"), "--evidence", str(ROOT / "evidence"), "--as-of", "2022-12-15")
+    code, out, _ = cli(
+        "explain",
+        "1-1.S4b",
+        "--rules",
+        str(ROOT / "rules"),
+        "--evidence",
+        str(ROOT / "evidence"),
+        "--as-of",
+        "2022-12-15",
+    )
     assert code == 0
     assert "同时对已建成的2000家适老化家庭改造和上门服务内容进行抽检（不低于总户数20%）" in out
     assert "通过条件：行数（或对象数）≥ ceil(params.sample_share * distinct(retrofit_households.household_id))" in out
@@ -18,7 +26,18 @@ def test_explain_shows_clause_logic_parameters_and_figures(cli):
 
 
 def test_explain_lists_masked_failing_rows_and_suggests_rule_ids(cli):
-    code, out, _ = cli("explain", "C.5-roster", "--rules", str(ROOT / "rules"), "--evidence", str(ROOT / "evidence"), "--as-of", "2022-12-15", "--lang", "en")
+    code, out, _ = cli(
+        "explain",
+        "C.5-roster",
+        "--rules",
+        str(ROOT / "rules"),
+        "--evidence",
+        str(ROOT / "evidence"),
+        "--as-of",
+        "2022-12-15",
+        "--lang",
+        "en",
+    )
     assert code == 0 and "first failing rows (masked)" in out and "********" in out
     code, _, err = cli("explain", "1-3.S88", "--rules", str(ROOT / "rules"))
     assert code == 2 and "是不是“1-3.S8”" in err
@@ -35,7 +54,14 @@ def test_templates_load_the_first_time_once_filled(cli, tmp_path):
     kinds = {dv.type for dv in ws.data_validations.dataValidation}
     assert {"list", "date", "decimal"} <= kinds
     assert wb["说明"]["A2"].value == "公民身份号码" and "18" in wb["说明"]["C2"].value
-    row = {"公民身份号码": "150502195001010119", "姓名": "王芳", "是否参训": "是", "考核结果": "合格", "合格证书日期": "2022-11-25", "出勤率": "95%"}
+    row = {
+        "公民身份号码": "150502195001010119",
+        "姓名": "王芳",
+        "是否参训": "是",
+        "考核结果": "合格",
+        "合格证书日期": "2022-11-25",
+        "出勤率": "95%",
+    }
     ws.append([row.get(h) for h in headers])
     wb.save(out / "caregiver_trainees.xlsx")
     manifest = yaml.safe_load((out / "manifest.yaml").read_text("utf-8"))
@@ -51,7 +77,11 @@ def test_templates_load_the_first_time_once_filled(cli, tmp_path):
 def test_csv_templates_neutralise_formula_like_headers(tmp_path):
     from complycheck.template import safe_cell
 
-    assert safe_cell("=cmd|' /C calc'!A0") == "'=cmd|' /C calc'!A0" and safe_cell("@SUM(1)") == "'@SUM(1)" and safe_cell("正常") == "正常"
+    assert (
+        safe_cell("=cmd|' /C calc'!A0") == "'=cmd|' /C calc'!A0"
+        and safe_cell("@SUM(1)") == "'@SUM(1)"
+        and safe_cell("正常") == "正常"
+    )
 
 
 def test_init_scaffolds_a_pack_that_validates_and_tests_green(cli, tmp_path):

@@ -9,9 +9,9 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from complycheck.evidence import load_evidence, readers, tables
-from conftest import CONTRACT, make_id
+from complycheck.evidence import csvfiles, load_evidence, tables
 from complycheck.rules import load_pack_texts
+from conftest import CONTRACT, make_id
 
 EXTRA = """
   graded:
@@ -44,9 +44,13 @@ def _csv(n: int, seed: int = 7, late_ragged: bool = False) -> bytes:
         if i % 733 == 5:
             pid = "1.50502E+17"
         level = rnd.choice(["一级", "二级", "三级", "三级 ", "四级", "五级" if i > n // 2 else "一级", ""])
-        day = rnd.choice(["2022-10-01", "2022年10月3日", "2022/10/5", "44865", "2022-13-45" if i % 97 == 0 else "2022-11-01", ""])
+        day = rnd.choice(
+            ["2022-10-01", "2022年10月3日", "2022/10/5", "44865", "2022-13-45" if i % 97 == 0 else "2022-11-01", ""]
+        )
         ok = rnd.choice(["是", "否", "√", "", "也许" if i % 89 == 0 else "是"])
-        amount = rnd.choice(["1.5", "1,429,200.00", "77.23万元", "", "2.125" if i > 2 * n // 3 else "3", "abc" if i % 61 == 0 else "4"])
+        amount = rnd.choice(
+            ["1.5", "1,429,200.00", "77.23万元", "", "2.125" if i > 2 * n // 3 else "3", "abc" if i % 61 == 0 else "4"]
+        )
         name = rnd.choice(["王芳", "ＡＢＣ服务社", "李—娜", "张三"])
         tags = rnd.choice(["党建、财务", "", "财务"])
         row = [pid, name, level, day, ok, amount, str(rnd.randint(0, 9)), tags]
@@ -64,7 +68,9 @@ def _load(tmp: Path, data: bytes, name: str = "a.csv"):
     import yaml
 
     (tmp / name).write_bytes(data)
-    (tmp / "manifest.yaml").write_text(yaml.safe_dump({"datasets": {"graded": {"file": name}}}, allow_unicode=True), "utf-8")
+    (tmp / "manifest.yaml").write_text(
+        yaml.safe_dump({"datasets": {"graded": {"file": name}}}, allow_unicode=True), "utf-8"
+    )
     ev = load_evidence(tmp, _pack().datasets)
     return ev.tables["graded"].frame, [(p.row, p.column, p.message, p.level) for p in ev.problems]
 
@@ -72,7 +78,7 @@ def _load(tmp: Path, data: bytes, name: str = "a.csv"):
 @pytest.mark.parametrize("rows,batch", [(40, 3), (40, 1), (20_000, 777)])
 def test_batches_change_nothing(tmp_path, monkeypatch, rows, batch):
     data = _csv(rows)
-    assert (len(data) >= readers.FAST_CSV_BYTES) == (rows > 1000)  # the large one takes the streamed path
+    assert (len(data) >= csvfiles.FAST_CSV_BYTES) == (rows > 1000)  # the large one takes the streamed path
     whole_frame, whole_problems = _load(tmp_path, data)
     monkeypatch.setattr(tables, "BATCH_ROWS", batch)
     frame, problems = _load(tmp_path, data)
@@ -84,7 +90,10 @@ def test_batches_change_nothing(tmp_path, monkeypatch, rows, batch):
     assert any("合计" in m for _, _, m, _ in problems)
     assert any("科学计数法" in m for _, _, m, _ in problems)
     if rows > 1000:
-        assert sum(1 for _, c, m, _ in problems if c == "日期" and m.startswith("无法读取")) == tables.MAX_PROBLEMS_PER_COLUMN
+        assert (
+            sum(1 for _, c, m, _ in problems if c == "日期" and m.startswith("无法读取"))
+            == tables.MAX_PROBLEMS_PER_COLUMN
+        )
         assert any(c == "日期" and "另有" in m for _, c, m, _ in problems)
 
 
@@ -108,10 +117,10 @@ def test_a_large_gbk_csv_is_transcoded_in_chunks_and_reads_like_utf8(tmp_path, m
     text = _csv(20_000).decode("utf-8")
     utf8_frame, utf8_problems = _load(tmp_path, text.encode("utf-8"), "u.csv")
     gbk = text.encode("gbk")
-    assert len(gbk) >= readers.FAST_CSV_BYTES
+    assert len(gbk) >= csvfiles.FAST_CSV_BYTES
     seen = []
-    transcode = readers._transcode
-    monkeypatch.setattr(readers, "_transcode", lambda p, e: seen.append(e) or transcode(p, e))
+    transcode = csvfiles._transcode
+    monkeypatch.setattr(csvfiles, "_transcode", lambda p, e: seen.append(e) or transcode(p, e))
     frame, problems = _load(tmp_path, gbk, "g.csv")
     assert seen == ["gb18030"] and frame.equals(utf8_frame)
     assert problems == utf8_problems
@@ -135,8 +144,8 @@ def test_a_large_utf16_tab_separated_file_goes_through_the_same_transcoding(tmp_
     utf8_frame, utf8_problems = _load(tmp_path, text.encode("utf-8"), "u.csv")
     tabbed = "\r\n".join(line.replace('"1,429,200.00"', "1429200.00").replace(",", "\t") for line in text.split("\r\n"))
     seen = []
-    transcode = readers._transcode
-    monkeypatch.setattr(readers, "_transcode", lambda p, e: seen.append(e) or transcode(p, e))
+    transcode = csvfiles._transcode
+    monkeypatch.setattr(csvfiles, "_transcode", lambda p, e: seen.append(e) or transcode(p, e))
     frame, problems = _load(tmp_path, tabbed.encode("utf-16"), "t.txt")
     assert seen == ["utf-16"] and frame.height == utf8_frame.height
     assert frame.drop("amount").equals(utf8_frame.drop("amount")) and problems == utf8_problems

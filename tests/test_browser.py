@@ -10,19 +10,33 @@ from complycheck import api as app
 from complycheck.render import get
 from conftest import ROOT
 
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--disable-quic"]
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-quic",
+]
 
 
 def chromium() -> str:
     exe = shutil.which("chromium") or shutil.which("chromium-browser")
-    assert exe, "chromium is not installed: run `bash tools/ensure-browser.sh` (as .ci/run does) or apt-get install chromium"
+    assert exe, (
+        "chromium is not installed: run `bash tools/ensure-browser.sh` (as .ci/run does) or apt-get install chromium"
+    )
     return exe
 
 
 def browse(html: Path, profile: Path, *extra: str) -> str:
-    res = subprocess.run([chromium(), *FLAGS, f"--user-data-dir={profile}", "--virtual-time-budget=3000", *extra, html.as_uri()],
-                         capture_output=True, text=True, timeout=120)
+    res = subprocess.run(
+        [chromium(), *FLAGS, f"--user-data-dir={profile}", "--virtual-time-budget=3000", *extra, html.as_uri()],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     return res.stdout
 
 

@@ -101,6 +101,7 @@ def test_spilled_and_streamed_tables_give_the_same_report_byte_for_byte(report, 
         if spill is not None and Path(out).is_file():
             spilled.append(name)
         return out
+
     monkeypatch.setattr(tables._Typer, "keep", spy)
     streamed = app.run(ROOT / "rules", ROOT / "evidence", date(2022, 12, 15), spill=True, spill_min_bytes=0)
     import yaml
@@ -109,4 +110,3 @@ def test_spilled_and_streamed_tables_give_the_same_report_byte_for_byte(report, 
     assert set(spilled) == submitted  # every table of the submission went through the disk
     assert get("json")(streamed, "zh") == get("json")(report, "zh")
     assert list(tmp_path.iterdir()) == []
-

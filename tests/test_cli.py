@@ -77,7 +77,7 @@ def test_misspelled_key_is_reported_with_a_suggestion(cli, tmp_path):
 def test_malformed_evidence_table_names_the_row(cli, tmp_path):
     ev = tmp_path / "evidence"
     shutil.copytree(ROOT / "evidence", ev)
-    (ev / "评估复核抽查.csv").write_bytes("公民身份号码,复核日期\r\n1,\"2022\r\n".encode("gbk"))
+    (ev / "评估复核抽查.csv").write_bytes('公民身份号码,复核日期\r\n1,"2022\r\n'.encode("gbk"))
     err = one_line_error(cli, "evaluate", "--evidence", str(ev), "--as-of", "2022-12-15")
     assert "评估复核抽查.csv:2" in err and "CSV 格式错误" in err
 
@@ -99,6 +99,7 @@ def test_internal_error_is_exit_3_without_traceback(cli, monkeypatch):
 
     def boom(*a, **k):
         raise RuntimeError("kaboom " + make_id())
+
     monkeypatch.setattr(complycheck.api, "run", boom)
     code, out, err = cli(*ARGS)
     assert code == 3 and "Traceback" not in err and "内部错误" in err and "kaboom" in err
@@ -110,11 +111,15 @@ def test_exit_0_when_every_line_item_is_accepted(cli, tmp_path):
 
     rules = tmp_path / "rules"
     rules.mkdir()
-    (rules / "pack.yaml").write_text(CONTRACT + """
+    (rules / "pack.yaml").write_text(
+        CONTRACT
+        + """
 rules:
   - {id: A1, line_item: A, clauses: [X.1], title: 都合格, from: people, expect: ok == True}
   - {id: B1, line_item: B, clauses: [X.2], title: 有人, from: people}
-""", "utf-8")
+""",
+        "utf-8",
+    )
     ev = tmp_path / "ev"
     ev.mkdir()
     (ev / "manifest.yaml").write_text("datasets:\n  people: {file: p.csv}\n", "utf-8")
@@ -125,10 +130,17 @@ rules:
 
 def test_waiver_file_applies_and_a_malformed_one_is_exit_2(cli, tmp_path):
     w = tmp_path / "w.yaml"
-    w.write_text("waivers:\n  - {rule: 1-3.S8, reason: 疫情封控期间暂停集体活动, approver: 通辽市民政局, reference: 通民函〔2022〕88号, start: '2022-11-01', expires: '2023-03-31'}\n", "utf-8")
+    w.write_text(
+        "waivers:\n  - {rule: 1-3.S8, reason: 疫情封控期间暂停集体活动, approver: 通辽市民政局, reference: 通民函〔2022〕88号, start: '2022-11-01', expires: '2023-03-31'}\n",
+        "utf-8",
+    )
     code, out, _ = cli(*ARGS, "--waivers", str(w), "--format", "json")
     r = [r for li in json.loads(out)["line_items"] for r in li["results"] if r["rule"] == "1-3.S8"][0]
-    assert r["status"] == "waived" and r["waiver"]["reference"] == "通民函〔2022〕88号" and r["details"]["status_before_waiver"] == "fail"
+    assert (
+        r["status"] == "waived"
+        and r["waiver"]["reference"] == "通民函〔2022〕88号"
+        and r["details"]["status_before_waiver"] == "fail"
+    )
     w.write_text("waivers:\n  - {rule: 1-3.S8, reason: 理由充分, approver: 局长, start: '2022-11-01'}\n", "utf-8")
     assert "缺少必填的键“expires”" in one_line_error(cli, *ARGS, "--waivers", str(w))
 
@@ -143,13 +155,37 @@ def test_the_installed_command_exits_at_once_with_every_output_flushed(tmp_path)
     exe = shutil.which("complycheck", path=str(Path(sys.executable).parent))
     assert exe is not None
     out = tmp_path / "r.json"
-    p = subprocess.run([exe, "evaluate", "--rules", str(ROOT / "rules"), "--evidence", str(ROOT / "evidence"), "--as-of", "2022-12-15",
-                        "--report", f"json={out}"], capture_output=True, text=True, timeout=120)
-    assert p.returncode == 1 and p.stdout.startswith("合同 TLSZCS-C-F-220141") and p.stdout.rstrip().endswith("结论: 验收不通过")
+    p = subprocess.run(
+        [
+            exe,
+            "evaluate",
+            "--rules",
+            str(ROOT / "rules"),
+            "--evidence",
+            str(ROOT / "evidence"),
+            "--as-of",
+            "2022-12-15",
+            "--report",
+            f"json={out}",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert (
+        p.returncode == 1
+        and p.stdout.startswith("合同 TLSZCS-C-F-220141")
+        and p.stdout.rstrip().endswith("结论: 验收不通过")
+    )
     assert json.loads(out.read_text("utf-8"))["verdict"] == "not_accepted"
     p = subprocess.run([exe, "evaluate", "--format", "bogus"], capture_output=True, text=True, timeout=60)
     assert p.returncode == 2 and "bogus" in p.stderr
-    p = subprocess.run([sys.executable, "-m", "complycheck", "evaluate", "--evidence", str(tmp_path / "none")], capture_output=True, text=True, timeout=60)
+    p = subprocess.run(
+        [sys.executable, "-m", "complycheck", "evaluate", "--evidence", str(tmp_path / "none")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert p.returncode == 2 and "证据目录不存在" in p.stderr
 
 
@@ -175,7 +211,11 @@ def test_spill_option_gives_the_same_report(cli, tmp_path, monkeypatch):
 
     spilled: list[str] = []
     keep = tables._Typer.keep
-    monkeypatch.setattr(tables._Typer, "keep", lambda self, part, spill, name: (spilled.append(name) if spill else None, keep(self, part, spill, name))[1])
+    monkeypatch.setattr(
+        tables._Typer,
+        "keep",
+        lambda self, part, spill, name: (spilled.append(name) if spill else None, keep(self, part, spill, name))[1],
+    )
     outs = []
     for flag in ("--spill", "--no-spill"):
         code, out, _ = cli("evaluate", "--evidence", str(ev), "--as-of", "2022-12-15", "--format", "json", flag)
@@ -218,7 +258,12 @@ def test_loading_and_evaluating_report_progress(tmp_path, monkeypatch):
     grow(roster, 2 * 1024 * 1024)
     monkeypatch.setattr(tables, "BATCH_ROWS", 5000)
     heard = []
-    app.run(ROOT / "rules", ev, date(2022, 12, 15), progress=lambda i, n, what, rows=None, phase="read": heard.append((phase, what, rows)))
+    app.run(
+        ROOT / "rules",
+        ev,
+        date(2022, 12, 15),
+        progress=lambda i, n, what, rows=None, phase="read": heard.append((phase, what, rows)),
+    )
     from complycheck.rules import load_pack
 
     title = load_pack(ROOT / "rules").datasets["retrofit_households"].title
@@ -254,8 +299,13 @@ sys.argv = ["complycheck", "evaluate", "--rules", sys.argv[1], "--evidence", sys
 from complycheck.cli import entry
 entry()
 """
-    p = subprocess.run([sys.executable, "-c", code, str(ROOT / "rules"), str(ROOT / "evidence")], capture_output=True, text=True, timeout=120,
-                       env={**os.environ, "TMPDIR": str(spool)})
+    p = subprocess.run(
+        [sys.executable, "-c", code, str(ROOT / "rules"), str(ROOT / "evidence")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "TMPDIR": str(spool)},
+    )
     assert p.returncode == 130 and "Traceback" not in p.stderr, p.stderr[-500:]
     assert list(spool.iterdir()) == []
 
@@ -265,6 +315,7 @@ def test_a_full_disk_while_spilling_is_a_clear_error_not_a_bug(cli, monkeypatch)
 
     def full(self, *a, **k):
         raise OSError(28, "No space left on device")
+
     monkeypatch.setattr(pl.DataFrame, "write_ipc", full)
     from complycheck import api as app
 

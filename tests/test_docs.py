@@ -24,5 +24,7 @@ def test_pack_documentation_is_current_and_covers_every_clause():
     from complycheck.rules import load_pack
 
     text = render_pack(load_pack(ROOT / "rules"))
-    assert (ROOT / "docs" / "pack-TLSZCS-C-F-220141.md").read_text("utf-8") == text, "run `python -m complycheck.docgen pack rules > docs/pack-TLSZCS-C-F-220141.md`"
+    assert (ROOT / "docs" / "pack-TLSZCS-C-F-220141.md").read_text("utf-8") == text, (
+        "run `python -m complycheck.docgen pack rules > docs/pack-TLSZCS-C-F-220141.md`"
+    )
     assert "条款覆盖 / clause coverage: 47/47" in text and "| 1-1.S2a | `1-1.S2a` |" in text

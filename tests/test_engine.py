@@ -57,7 +57,9 @@ def test_blank_is_unknown_not_false():
 
 
 def test_empty_population_is_not_applicable_with_a_reason():
-    _, r = run_rules(SHARE.replace("distinct: id_number", "where: n > 100"), people=people((P1, "a", "", "是", "", "", "1", "")))
+    _, r = run_rules(
+        SHARE.replace("distinct: id_number", "where: n > 100"), people=people((P1, "a", "", "是", "", "", "1", ""))
+    )
     assert r["R1"].status == "not_applicable" and "总体为空" in r["R1"].message
 
 
@@ -86,8 +88,13 @@ rules:
 
 
 def test_lookup_across_datasets_and_age_from_id():
-    ppl = people((P1, "a", "", "", "", "", "", ""), (P2, "b", "", "", "", "", "", ""), (P3, "young", "", "", "", "", "", ""))
-    visits = [{"公民身份号码": P1, "日期": "2022年10月8日", "类型": "入户"}, {"公民身份号码": P2, "日期": "2022-12-01", "类型": "入户"}]
+    ppl = people(
+        (P1, "a", "", "", "", "", "", ""), (P2, "b", "", "", "", "", "", ""), (P3, "young", "", "", "", "", "", "")
+    )
+    visits = [
+        {"公民身份号码": P1, "日期": "2022年10月8日", "类型": "入户"},
+        {"公民身份号码": P2, "日期": "2022-12-01", "类型": "入户"},
+    ]
     _, r = run_rules(COVERAGE, people=ppl, visits=visits)
     assert (r["COV"].status, r["COV"].measured.numerator, r["COV"].measured.denominator) == ("fail", 1, 2)
     visits[1]["日期"] = "2022/11/30"
@@ -109,7 +116,11 @@ rules:
 
 
 def test_coverage_by_group_with_aliases():
-    rows = [(P1, "a", "科区", "", "", "", "", ""), (P2, "b", "科尔沁区", "", "", "", "", ""), (P3, "c", "开鲁县", "", "", "", "", "")]
+    rows = [
+        (P1, "a", "科区", "", "", "", "", ""),
+        (P2, "b", "科尔沁区", "", "", "", "", ""),
+        (P3, "c", "开鲁县", "", "", "", "", ""),
+    ]
     _, r = run_rules(GROUPS, people=people(*rows))
     assert r["G"].status == "fail" and r["G"].measured.counts == {"科尔沁区": 2, "开鲁县": 1}
     assert r["G"].failures[0].values == {"分组": "开鲁县"}
@@ -133,7 +144,10 @@ rules:
 def test_periods_skip_partial_months_and_count_in_window_only():
     assert [p[0] for p in periods_in(date(2022, 9, 19), date(2022, 11, 30), "quarter", 30) if p[4]] == ["2022Q4"]
     assert [(p[0], p[3], p[4]) for p in periods_in(date(2022, 9, 19), date(2022, 11, 30), "month", 15)] == [
-        ("2022-09", 12, False), ("2022-10", 31, True), ("2022-11", 30, True)]
+        ("2022-09", 12, False),
+        ("2022-10", 31, True),
+        ("2022-11", 30, True),
+    ]
     days = ["2022-09-20", "2022-10-03", "2022年10月20日", "2022-11-02", "2022-12-01"]
     rows = [(make_id(seq=i + 1), "a", "", "", d, "", "", "") for i, d in enumerate(days)]
     _, r = run_rules(PERIODS, people=people(*rows))
@@ -143,7 +157,7 @@ def test_periods_skip_partial_months_and_count_in_window_only():
 
 
 def test_deadline_not_yet_due_is_pending_then_fail():
-    rules = PERIODS.replace("min: 2", "min: 2\n    due: deadline(\"A\")")
+    rules = PERIODS.replace("min: 2", 'min: 2\n    due: deadline("A")')
     rows = [(make_id(seq=1), "a", "", "", "2022-10-03", "", "", "")]
     _, r = run_rules(rules, as_of=date(2022, 11, 15), people=people(*rows))
     assert r["P"].status == "pending" and r["P"].details["status_before_due"] == "fail"
@@ -189,7 +203,9 @@ rules:
 
 
 def test_qualitative_warn_depends_waived_and_rollup():
-    rules = SHARE + """    warn_min: 0.95
+    rules = (
+        SHARE
+        + """    warn_min: 0.95
   - id: Q
     line_item: A
     clauses: [X.2]
@@ -205,13 +221,21 @@ def test_qualitative_warn_depends_waived_and_rollup():
     from: people
     where: n > 5
 """
+    )
     rows = [(make_id(seq=i), "a", "", "是" if i < 10 else "否", "", "", "1", "") for i in range(1, 11)]
     report, r = run_rules(rules, people=people(*rows))
     assert r["R1"].status == "warn" and r["Q"].status == "manual_review" and r["B1"].status == "fail"
-    assert [li.verdict for li in report.line_items] == ["needs_review", "not_accepted"] and report.verdict == "not_accepted"
+    assert [li.verdict for li in report.line_items] == [
+        "needs_review",
+        "not_accepted",
+    ] and report.verdict == "not_accepted"
     w = [Waiver("B1", "合同变更取消该项", "局长", "通民变〔2022〕1号", date(2022, 11, 1), date(2023, 1, 31))]
     report, r = run_rules(rules, waivers=w, people=people(*rows))
-    assert r["B1"].status == "waived" and r["B1"].waiver["approver"] == "局长" and report.line_items[1].verdict == "accepted"
+    assert (
+        r["B1"].status == "waived"
+        and r["B1"].waiver["approver"] == "局长"
+        and report.line_items[1].verdict == "accepted"
+    )
     w = [Waiver("B1", "合同变更取消该项", "局长", "", date(2022, 11, 1), date(2022, 12, 1))]
     report, r = run_rules(rules, waivers=w, people=people(*rows))
     assert r["B1"].status == "fail" and "已过期" in r["B1"].message and any("已过期" in n[0] for n in report.notes)

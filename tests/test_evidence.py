@@ -11,6 +11,7 @@ from complycheck.errors import ComplycheckError
 from complycheck.evidence import load_evidence
 from conftest import CONTRACT, make_id
 
+
 def pack():
     from complycheck.rules import load_pack_texts
 
@@ -46,7 +47,7 @@ def load(tmp: Path):
 
 def test_gbk_csv_with_chinese_headers_dates_and_booleans(tmp_path):
     pid = make_id()
-    text = f"身份证号,姓名,旗县市区,是否合格,日期,金额,次数,标签\r\n{pid},王芳,科区,是,2022年10月31日,\"1,429,200.00\",３,党建、财务\r\n{make_id(seq=3)},李娜,开鲁县,,44865,77.23万元,1,\r\n"
+    text = f'身份证号,姓名,旗县市区,是否合格,日期,金额,次数,标签\r\n{pid},王芳,科区,是,2022年10月31日,"1,429,200.00",３,党建、财务\r\n{make_id(seq=3)},李娜,开鲁县,,44865,77.23万元,1,\r\n'
     ev = load(submit(tmp_path, "people", {"file": "名册.csv"}, text.encode("gbk")))
     t = ev.tables["people"]
     rows = t.frame.to_dicts()
@@ -86,7 +87,9 @@ def test_xlsx_title_row_two_row_merged_header_serial_dates_and_total_row(tmp_pat
     ev = load(submit(tmp_path, "survey", {"file": "调查.xlsx", "header_rows": 2}))
     rows = ev.tables["survey"].frame.to_dicts()
     assert [(r["beds"], r["nursing_beds"], r["day"], r["ok"], r["funds"]) for r in rows] == [
-        (100, 20, date(2022, 10, 31), True, Decimal("500000")), (80, 10, date(2022, 11, 3), False, Decimal("1200000"))]
+        (100, 20, date(2022, 10, 31), True, Decimal("500000")),
+        (80, 10, date(2022, 11, 3), False, Decimal("1200000")),
+    ]
     assert [r["__row"] for r in rows] == [4, 5]
     assert any("合计" in p.message for p in ev.problems)
 
@@ -118,18 +121,21 @@ def test_unreadable_cells_are_reported_with_their_row(tmp_path):
     assert (2, "日期") in msgs and (2, "是否合格") in msgs
 
 
-@pytest.mark.parametrize("entry,data,expected", [
-    ({"file": "../secret.csv"}, None, "离开了证据目录"),
-    ({"file": "/etc/passwd"}, None, "离开了证据目录"),
-    ({"file": "nope.csv"}, None, "不存在"),
-    ({"file": "a.csv"}, "公民身份号码,姓名\r\n1,\"unterminated\r\n".encode(), "CSV 格式错误"),
-    ({"file": "a.csv"}, "甲,乙\r\n1,2\r\n".encode(), "找不到表头"),
-    ({"file": "a.csv"}, "姓名\r\n王芳\r\n".encode(), "缺少必需的列“公民身份号码”"),
-    ({"file": "a.xlsx"}, b"PK\x03\x04 not really a zip", "XLSX 文件已损坏"),
-    ({"file": "a.pdf"}, b"%PDF", "不支持的文件类型"),
-    ({"file": "a.json"}, b'{"rows": [1, 2]}', "不是对象"),
-    ({"file": "a.json"}, b'[{"a": 1', "JSON 语法错误"),
-])
+@pytest.mark.parametrize(
+    "entry,data,expected",
+    [
+        ({"file": "../secret.csv"}, None, "离开了证据目录"),
+        ({"file": "/etc/passwd"}, None, "离开了证据目录"),
+        ({"file": "nope.csv"}, None, "不存在"),
+        ({"file": "a.csv"}, '公民身份号码,姓名\r\n1,"unterminated\r\n'.encode(), "CSV 格式错误"),
+        ({"file": "a.csv"}, "甲,乙\r\n1,2\r\n".encode(), "找不到表头"),
+        ({"file": "a.csv"}, "姓名\r\n王芳\r\n".encode(), "缺少必需的列“公民身份号码”"),
+        ({"file": "a.xlsx"}, b"PK\x03\x04 not really a zip", "XLSX 文件已损坏"),
+        ({"file": "a.pdf"}, b"%PDF", "不支持的文件类型"),
+        ({"file": "a.json"}, b'{"rows": [1, 2]}', "不是对象"),
+        ({"file": "a.json"}, b'[{"a": 1', "JSON 语法错误"),
+    ],
+)
 def test_bad_evidence_is_one_clear_input_error(tmp_path, entry, data, expected):
     with pytest.raises(ComplycheckError) as e:
         load(submit(tmp_path, "people", entry, data))
@@ -156,5 +162,7 @@ def test_extreme_numbers_in_a_decimal_column(tmp_path):
     wb.save(tmp_path / "a.xlsx")
     ev = load(submit(tmp_path, "people", {"file": "a.xlsx"}))
     rows = ev.tables["people"].frame.to_dicts()
-    assert rows[0]["amount"] == Decimal("0") and rows[0]["n"] == 3 and rows[1]["amount"] is None and rows[1]["n"] is None
+    assert (
+        rows[0]["amount"] == Decimal("0") and rows[0]["n"] == 3 and rows[1]["amount"] is None and rows[1]["n"] is None
+    )
     assert {p.column for p in ev.problems if p.level == "error"} == {"金额", "次数"}

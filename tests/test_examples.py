@@ -43,7 +43,17 @@ def report(pack):
 
     from complycheck.cli import main
 
-    args = ["evaluate", "--rules", str(pack / "rules"), "--evidence", str(pack / "evidence"), "--as-of", readme_as_of(pack), "--format", "json"]
+    args = [
+        "evaluate",
+        "--rules",
+        str(pack / "rules"),
+        "--evidence",
+        str(pack / "evidence"),
+        "--as-of",
+        readme_as_of(pack),
+        "--format",
+        "json",
+    ]
     res = CliRunner().invoke(main, args, catch_exceptions=False)
     assert res.exit_code in (0, 1), res.stderr
     return res.exit_code, json.loads(res.stdout), res.stdout
@@ -65,8 +75,14 @@ def test_rule_tests_all_pass_and_every_rule_has_a_passing_and_a_failing_case(pac
     assert re.search(r"^(\d+) passed, 0 failed$", out, re.M), out
     import yaml
 
-    rules = {r["id"] for f in (pack / "rules").glob("*.yaml") for r in (yaml.safe_load(f.read_text("utf-8")) or {}).get("rules", [])}
-    tests = [t for f in (pack / "rules" / "tests").glob("*.yaml") for t in yaml.safe_load(f.read_text("utf-8"))["tests"]]
+    rules = {
+        r["id"]
+        for f in (pack / "rules").glob("*.yaml")
+        for r in (yaml.safe_load(f.read_text("utf-8")) or {}).get("rules", [])
+    }
+    tests = [
+        t for f in (pack / "rules" / "tests").glob("*.yaml") for t in yaml.safe_load(f.read_text("utf-8"))["tests"]
+    ]
     for rid in rules:
         expected = {t["expect"] for t in tests if t["rule"] == rid}
         assert "fail" in expected and expected & {"pass", "manual_review", "warn"}, (rid, expected)
@@ -121,7 +137,17 @@ def test_generator_reproduces_the_evidence_byte_for_byte(pack, tmp_path):
 def test_home_care_visits_key_figures(cli):
     """The figures the home-care-visits README quotes, from the CLI's JSON report (stable while src/ is reshaped)."""
     pack = ROOT / "examples" / "home-care-visits"
-    code, out, _ = cli("evaluate", "--rules", str(pack / "rules"), "--evidence", str(pack / "evidence"), "--as-of", readme_as_of(pack), "--format", "json")
+    code, out, _ = cli(
+        "evaluate",
+        "--rules",
+        str(pack / "rules"),
+        "--evidence",
+        str(pack / "evidence"),
+        "--as-of",
+        readme_as_of(pack),
+        "--format",
+        "json",
+    )
     data = json.loads(out)
     by = {r["rule"]: r for r in all_results(data)}
     assert (by["1.S1-reach"]["measured"]["numerator"], by["1.S1-reach"]["measured"]["denominator"]) == (64, 65)
@@ -152,7 +178,12 @@ def test_home_care_visits_per_beneficiary_figures_in_the_readme():
 
     def cn(s: str) -> date:
         return date(*map(int, re.findall(r"\d+", s)))
-    valid = Counter((v["服务对象身份证号"], cn(v["服务日期"]).month) for v in visits if v["是否签字确认"] == "是" and int(v["服务时长（分钟）"]) >= 60)
+
+    valid = Counter(
+        (v["服务对象身份证号"], cn(v["服务日期"]).month)
+        for v in visits
+        if v["是否签字确认"] == "是" and int(v["服务时长（分钟）"]) >= 60
+    )
     per_month = {}
     for m in (3, 4, 5):
         first, last = date(2024, m, 1), date(2024, m, calendar.monthrange(2024, m)[1])
@@ -161,6 +192,11 @@ def test_home_care_visits_per_beneficiary_figures_in_the_readme():
     assert per_month == {3: (64, 65), 4: (63, 65), 5: (60, 64)}  # May 93.8% < 95%: the per-beneficiary form fails May
 
     calls = list(csv.DictReader(io.StringIO((ev / "回访满意度记录.csv").read_bytes().decode("utf-8-sig"))))
-    sat = {m: (sum(c["总体评价"] in ("满意", "基本满意") for c in calls if date.fromisoformat(c["回访日期"]).month == m),
-               sum(date.fromisoformat(c["回访日期"]).month == m for c in calls)) for m in (3, 4, 5)}
+    sat = {
+        m: (
+            sum(c["总体评价"] in ("满意", "基本满意") for c in calls if date.fromisoformat(c["回访日期"]).month == m),
+            sum(date.fromisoformat(c["回访日期"]).month == m for c in calls),
+        )
+        for m in (3, 4, 5)
+    }
     assert sat == {3: (35, 36), 4: (32, 36), 5: (35, 36)}  # April 88.9% < 90%: the monthly form fails April

@@ -10,12 +10,17 @@ from complycheck.lang import Scope, compile_expr
 from conftest import make_id
 
 COLS = {"id_number": "id", "d": "date", "ok": "bool", "n": "int", "s": "str", "amount": "dec", "tags": "list"}
-FRAME = pl.DataFrame({
-    "id_number": [make_id(born="19571031"), make_id(born="19571101"), None, "1.50502E+17"],
-    "d": [date(2022, 10, 1), date(2022, 11, 5), None, date(2022, 9, 1)],
-    "ok": [True, False, None, True], "n": [1, 2, 3, None], "s": ["党建培训", "财务", None, "科区"],
-    "amount": pl.Series([None] * 4, dtype=pl.Decimal(38, 2)), "tags": [["a"], ["b", "c"], None, []],
-})
+FRAME = pl.DataFrame(
+    {
+        "id_number": [make_id(born="19571031"), make_id(born="19571101"), None, "1.50502E+17"],
+        "d": [date(2022, 10, 1), date(2022, 11, 5), None, date(2022, 9, 1)],
+        "ok": [True, False, None, True],
+        "n": [1, 2, 3, None],
+        "s": ["党建培训", "财务", None, "科区"],
+        "amount": pl.Series([None] * 4, dtype=pl.Decimal(38, 2)),
+        "tags": [["a"], ["b", "c"], None, []],
+    }
+)
 
 
 class Ctx:
@@ -44,8 +49,15 @@ class Ctx:
 
 
 def scope(row=True):
-    return Scope(COLS if row else {}, {"t": COLS, "rows": COLS}, {"start": date(2022, 9, 19), "share": 0.2, "kinds": ["a", "科区"], "al": {"科区": "科尔沁区"}},
-                 {"supplier": "中心"}, {"1-1.assessment": date(2022, 10, 31), "1-3": date(2022, 11, 30)}, "rows", row)
+    return Scope(
+        COLS if row else {},
+        {"t": COLS, "rows": COLS},
+        {"start": date(2022, 9, 19), "share": 0.2, "kinds": ["a", "科区"], "al": {"科区": "科尔沁区"}},
+        {"supplier": "中心"},
+        {"1-1.assessment": date(2022, 10, 31), "1-3": date(2022, 11, 30)},
+        "rows",
+        row,
+    )
 
 
 def values(text, row=True):
@@ -54,29 +66,32 @@ def values(text, row=True):
     return FRAME.select(v.alias("r"))["r"].to_list() if isinstance(v, pl.Expr) else v
 
 
-@pytest.mark.parametrize("text,expected", [
-    ("valid_id(id_number)", [True, True, None, False]),
-    ("age(id_number, deadline('1-1.assessment')) >= 65", [True, False, None, None]),
-    ("d <= '2022-10-31'", [True, False, None, True]),
-    ("ok and n > 1", [False, False, None, None]),
-    ("ok or n > 1", [True, True, True, True]),
-    ("ok or n > 2", [True, False, True, True]),
-    ("between(d, params.start, as_of)", [True, True, None, False]),
-    ("s in params.kinds", [False, False, None, True]),
-    ("alias(s, params.al) == '科尔沁区'", [False, False, None, True]),
-    ("contains_any(s, ['党建', '财务'])", [True, True, None, False]),
-    ("id_number in t.id_number", [True, True, None, True]),
-    ("present(s) and not blank(n)", [True, True, False, False]),
-    ("'b' in tags", [False, True, None, False]),
-    ("d + days(30) > deadline('1-3')", [False, True, None, False]),
-    ("length(s)", [4, 2, None, 2]),
-    ("n / 2", [0.5, 1.0, 1.5, None]),
-    ("'达标' if ok else '不达标'", ["达标", "不达标", "不达标", "达标"]),
-    ("sex(id_number)", ["男", "男", None, None]),
-    ("month(d)", [10, 11, None, 9]),
-    ("quarter(d)", [4, 4, None, 3]),
-    ("lookup(n, t.n, t.s)", ["党建培训", "财务", "科区"[0:0] or None, None]),
-])
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("valid_id(id_number)", [True, True, None, False]),
+        ("age(id_number, deadline('1-1.assessment')) >= 65", [True, False, None, None]),
+        ("d <= '2022-10-31'", [True, False, None, True]),
+        ("ok and n > 1", [False, False, None, None]),
+        ("ok or n > 1", [True, True, True, True]),
+        ("ok or n > 2", [True, False, True, True]),
+        ("between(d, params.start, as_of)", [True, True, None, False]),
+        ("s in params.kinds", [False, False, None, True]),
+        ("alias(s, params.al) == '科尔沁区'", [False, False, None, True]),
+        ("contains_any(s, ['党建', '财务'])", [True, True, None, False]),
+        ("id_number in t.id_number", [True, True, None, True]),
+        ("present(s) and not blank(n)", [True, True, False, False]),
+        ("'b' in tags", [False, True, None, False]),
+        ("d + days(30) > deadline('1-3')", [False, True, None, False]),
+        ("length(s)", [4, 2, None, 2]),
+        ("n / 2", [0.5, 1.0, 1.5, None]),
+        ("'达标' if ok else '不达标'", ["达标", "不达标", "不达标", "达标"]),
+        ("sex(id_number)", ["男", "男", None, None]),
+        ("month(d)", [10, 11, None, 9]),
+        ("quarter(d)", [4, 4, None, 3]),
+        ("lookup(n, t.n, t.s)", ["党建培训", "财务", "科区"[0:0] or None, None]),
+    ],
+)
 def test_row_expressions(text, expected):
     got = values(text)
     if text.startswith("lookup"):
@@ -84,11 +99,23 @@ def test_row_expressions(text, expected):
     assert got == expected
 
 
-@pytest.mark.parametrize("text,expected", [
-    ("count(t)", 4), ("distinct(t.id_number)", 3), ("sum(t.n)", 6), ("min(t.d)", date(2022, 9, 1)), ("max(t.n)", 3),
-    ("ceil(params.share * count(t))", 1), ("ceil(0.2 * 2000)", 400), ("ceil(0.2 * 1999)", 400), ("ceil(0.2 * 1995)", 399),
-    ("distinct(n)", 3), ("count(rows)", 4), ("deadline('1-1.assessment') + days(1)", date(2022, 11, 1)),
-])
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("count(t)", 4),
+        ("distinct(t.id_number)", 3),
+        ("sum(t.n)", 6),
+        ("min(t.d)", date(2022, 9, 1)),
+        ("max(t.n)", 3),
+        ("ceil(params.share * count(t))", 1),
+        ("ceil(0.2 * 2000)", 400),
+        ("ceil(0.2 * 1999)", 400),
+        ("ceil(0.2 * 1995)", 399),
+        ("distinct(n)", 3),
+        ("count(rows)", 4),
+        ("deadline('1-1.assessment') + days(1)", date(2022, 11, 1)),
+    ],
+)
 def test_constant_expressions(text, expected):
     assert values(text, row=False) == expected
 
@@ -99,35 +126,38 @@ def err(text, row=True, want="bool"):
     return e.value.render("zh")
 
 
-@pytest.mark.parametrize("text,expected", [
-    ("valdi_id(id_number)", "未知函数“valdi_id”，是不是“valid_id”？"),
-    ("id_numbr == '1'", "未知名称“id_numbr”，是不是“id_number”？"),
-    ("params.strat > d", "未定义的参数“strat”，是不是“start”？"),
-    ("ok = True", "赋值“=”；比较相等请用“==”"),
-    ("ok == True; n > 1", "只能写一个表达式"),
-    ("__import__('os').system('ls')", "只能调用内置函数"),
-    ("__import__('os')", "未知函数“__import__”"),
-    ("ok.__class__", "不允许访问“__class__”"),
-    ("().__class__.__bases__", "不允许访问"),
-    ("n ** 99999", "不允许的运算符 **"),
-    ("'a' * 100000000 == s", "不能对文本和整数做 * 运算"),
-    ("[x for x in tags]", "推导式"),
-    ("(lambda: 1)()", "只能调用内置函数"),
-    ("{'a': 1}", "字典"),
-    ("s[0] == 'a'", "下标"),
-    ("f'{n:>999999999}' == s", "f-string"),
-    ("d > 5", "不能比较日期和整数"),
-    ("s", "需要真/假条件"),
-    ("n == None", "请用 blank(x) 或 present(x)"),
-    ("ok and (n", "表达式语法错误"),
-    ("True or __import__('os')", "未知函数“__import__”"),
-    ("False and open('/etc/passwd')", "未知函数“open”"),
-    ("x" * 3000, "超过 2000 个字符"),
-    ("+".join(["n"] * 500) + " > 1", "表达式过长"),
-    ("date('2022-02-30') > d", "不是日期"),
-    ("matches(s, '(a')", "正则表达式错误"),
-    ("deadline('9-9') > d", "合同中没有截止日期“9-9”"),
-])
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("valdi_id(id_number)", "未知函数“valdi_id”，是不是“valid_id”？"),
+        ("id_numbr == '1'", "未知名称“id_numbr”，是不是“id_number”？"),
+        ("params.strat > d", "未定义的参数“strat”，是不是“start”？"),
+        ("ok = True", "赋值“=”；比较相等请用“==”"),
+        ("ok == True; n > 1", "只能写一个表达式"),
+        ("__import__('os').system('ls')", "只能调用内置函数"),
+        ("__import__('os')", "未知函数“__import__”"),
+        ("ok.__class__", "不允许访问“__class__”"),
+        ("().__class__.__bases__", "不允许访问"),
+        ("n ** 99999", "不允许的运算符 **"),
+        ("'a' * 100000000 == s", "不能对文本和整数做 * 运算"),
+        ("[x for x in tags]", "推导式"),
+        ("(lambda: 1)()", "只能调用内置函数"),
+        ("{'a': 1}", "字典"),
+        ("s[0] == 'a'", "下标"),
+        ("f'{n:>999999999}' == s", "f-string"),
+        ("d > 5", "不能比较日期和整数"),
+        ("s", "需要真/假条件"),
+        ("n == None", "请用 blank(x) 或 present(x)"),
+        ("ok and (n", "表达式语法错误"),
+        ("True or __import__('os')", "未知函数“__import__”"),
+        ("False and open('/etc/passwd')", "未知函数“open”"),
+        ("x" * 3000, "超过 2000 个字符"),
+        ("+".join(["n"] * 500) + " > 1", "表达式过长"),
+        ("date('2022-02-30') > d", "不是日期"),
+        ("matches(s, '(a')", "正则表达式错误"),
+        ("deadline('9-9') > d", "合同中没有截止日期“9-9”"),
+    ],
+)
 def test_refused_at_load_with_a_clear_message(text, expected):
     msg = err(text)
     assert msg.startswith("r.yaml:3:") and "规则 X 的 expect" in msg

@@ -15,10 +15,14 @@ from complycheck.rules import load_pack_texts
 from complycheck.yamlsource import load_yaml_text
 from conftest import CONTRACT, pack_with, run_rules
 
-FAST = settings(max_examples=150, deadline=2000, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+FAST = settings(
+    max_examples=150, deadline=2000, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+)
 PACK = pack_with("rules: []\n")
 
-yaml_chars = st.sampled_from(list("abc:-[]{}&*!|>'\"#%@`,?\n  \t0123456789.：\u3000是否") + ["rules", "id", "expect", "from"])
+yaml_chars = st.sampled_from(
+    list("abc:-[]{}&*!|>'\"#%@`,?\n  \t0123456789.：\u3000是否") + ["rules", "id", "expect", "from"]
+)
 
 
 @FAST
@@ -44,10 +48,50 @@ def test_yaml_like_noise(text):
     assert got[0] == got[1]
 
 
-names = st.sampled_from(["ok", "n", "name", "day", "amount", "tags", "district", "id_number", "params.threshold", "params.districts",
-                         "as_of", "contract.total_amount", "people.id_number", "visits.day", "x", "__class__", "rows"])
-funcs = st.sampled_from(["present", "blank", "valid_id", "age", "between", "contains", "count", "sum", "distinct", "len", "lookup", "round", "ceil", "date", "days"])
-literals = st.one_of(st.integers(-10**6, 10**6).map(str), st.sampled_from(['"是"', '"2022-10-31"', "True", "None", "0.9", "[1, 2]", '["a"]', "1e308"]))
+names = st.sampled_from(
+    [
+        "ok",
+        "n",
+        "name",
+        "day",
+        "amount",
+        "tags",
+        "district",
+        "id_number",
+        "params.threshold",
+        "params.districts",
+        "as_of",
+        "contract.total_amount",
+        "people.id_number",
+        "visits.day",
+        "x",
+        "__class__",
+        "rows",
+    ]
+)
+funcs = st.sampled_from(
+    [
+        "present",
+        "blank",
+        "valid_id",
+        "age",
+        "between",
+        "contains",
+        "count",
+        "sum",
+        "distinct",
+        "len",
+        "lookup",
+        "round",
+        "ceil",
+        "date",
+        "days",
+    ]
+)
+literals = st.one_of(
+    st.integers(-(10**6), 10**6).map(str),
+    st.sampled_from(['"是"', '"2022-10-31"', "True", "None", "0.9", "[1, 2]", '["a"]', "1e308"]),
+)
 
 
 @st.composite
@@ -71,7 +115,15 @@ def expressions(draw, depth=0):
 def _scope(row=True):
     types = {n: d.types() for n, d in PACK.datasets.items()}
     cols = types["people"]
-    return Scope(cols if row else {}, {**types, "rows": cols}, {"threshold": 0.9, "districts": ["a"]}, PACK.contract.fields(), PACK.contract.deadlines(), "rows", row)
+    return Scope(
+        cols if row else {},
+        {**types, "rows": cols},
+        {"threshold": 0.9, "districts": ["a"]},
+        PACK.contract.fields(),
+        PACK.contract.deadlines(),
+        "rows",
+        row,
+    )
 
 
 @FAST
@@ -85,15 +137,31 @@ def test_any_expression_compiles_or_is_refused_clearly(text):
 
 
 @settings(max_examples=60, deadline=4000, suppress_health_check=[HealthCheck.too_slow])
-@given(expressions(), st.lists(st.tuples(st.sampled_from(["是", "否", "", "√"]), st.sampled_from(["", "1", "x", "-3"]),
-                                         st.sampled_from(["2022-10-01", "", "2022年13月", "44865"])), max_size=5))
+@given(
+    expressions(),
+    st.lists(
+        st.tuples(
+            st.sampled_from(["是", "否", "", "√"]),
+            st.sampled_from(["", "1", "x", "-3"]),
+            st.sampled_from(["2022-10-01", "", "2022年13月", "44865"]),
+        ),
+        max_size=5,
+    ),
+)
 def test_compiled_expressions_evaluate_to_a_status(expr, rows):
-    rules = "rules:\n  - id: F1\n    line_item: A\n    clauses: [X.1]\n    title: t\n    from: people\n    expect: " + yaml.safe_dump(expr, width=10**6).split("\n...")[0].strip() + "\n"
+    rules = (
+        "rules:\n  - id: F1\n    line_item: A\n    clauses: [X.1]\n    title: t\n    from: people\n    expect: "
+        + yaml.safe_dump(expr, width=10**6).split("\n...")[0].strip()
+        + "\n"
+    )
     try:
         pack_with(rules)
     except ComplycheckError:
         return
-    recs = [{"公民身份号码": f"15050219500101{i:03d}X", "是否合格": a, "次数": b, "日期": c} for i, (a, b, c) in enumerate(rows)]
+    recs = [
+        {"公民身份号码": f"15050219500101{i:03d}X", "是否合格": a, "次数": b, "日期": c}
+        for i, (a, b, c) in enumerate(rows)
+    ]
     _, r = run_rules(rules, people=recs)
     assert r["F1"].status in ("pass", "fail", "not_applicable", "missing_evidence", "error")
 
@@ -110,11 +178,20 @@ def test_any_bytes_as_a_csv(tmp_path_factory, data):
         assert "p.csv" in e.render("zh") or "manifest" in e.render("zh")
 
 
-cells = st.one_of(st.none(), st.text(max_size=12), st.integers(-10**16, 10**16), st.floats(allow_nan=True, allow_infinity=False, width=32),
-                  st.booleans(), st.dates(date(1900, 3, 1), date(2100, 1, 1)), st.datetimes(datetime(1900, 3, 1), datetime(2100, 1, 1)))
+cells = st.one_of(
+    st.none(),
+    st.text(max_size=12),
+    st.integers(-(10**16), 10**16),
+    st.floats(allow_nan=True, allow_infinity=False, width=32),
+    st.booleans(),
+    st.dates(date(1900, 3, 1), date(2100, 1, 1)),
+    st.datetimes(datetime(1900, 3, 1), datetime(2100, 1, 1)),
+)
 
 
-@settings(max_examples=60, deadline=4000, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(
+    max_examples=60, deadline=4000, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+)
 @given(st.lists(st.lists(cells, min_size=1, max_size=6), max_size=6), st.booleans())
 def test_any_cells_in_an_xlsx(tmp_path_factory, rows, with_header):
     ev = tmp_path_factory.mktemp("xlsx")

@@ -36,11 +36,14 @@ os._exit = leave
 sys.argv = ['complycheck'] + sys.argv[2:]
 runpy.run_module('complycheck', run_name='__main__')
 """
-RULES = CONTRACT + """
+RULES = (
+    CONTRACT
+    + """
 rules:
   - {id: A1, line_item: A, clauses: [X.1], title: 都合格, from: people, expect: ok == True}
   - {id: B1, line_item: B, clauses: [X.2], title: 有走访, from: visits}
 """
+)
 PID = make_id()
 
 
@@ -48,8 +51,14 @@ def run(args: list[str], cwd: Path) -> tuple[int, str, float, int]:
     """Exit code, output, wall seconds and the peak RSS (KiB) of the complycheck process itself."""
     t0 = time.monotonic()
     hwm_file = cwd / ".hwm"
-    res = subprocess.run([sys.executable, "-c", WRAPPER, str(hwm_file), *args], cwd=cwd, capture_output=True, text=True, timeout=60,
-                         env={**os.environ, "COMPLYCHECK_DEBUG": ""})
+    res = subprocess.run(
+        [sys.executable, "-c", WRAPPER, str(hwm_file), *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "COMPLYCHECK_DEBUG": ""},
+    )
     elapsed = time.monotonic() - t0
     peak = int(hwm_file.read_text()) if hwm_file.exists() else 0
     hwm_file.unlink(missing_ok=True)
@@ -75,16 +84,30 @@ RULE_CASES = {
     "duplicate_keys": "rules: []\nrules: []\n",
     "fullwidth_colon": "rules：[]\n",
     "ideographic_indent": "rules:\n\u3000- id: x\n",
-    "control_chars": "rules: []\nx: \"\x1b[31mred\"\n",
+    "control_chars": 'rules: []\nx: "\x1b[31mred"\n',
     "nul_bytes": "rules: []\n\x00\n",
     "yes_as_text": "rules:\n  - {id: Y1, line_item: yes, clauses: [X.1], title: t, from: people}\n",
 }
 EXPRESSIONS = [
-    "__import__('os').system('touch pwned')", "().__class__.__bases__[0].__subclasses__()", "(lambda: 1)()", "10 ** 10 ** 10",
-    "'a' * 10 ** 9 == name", "f'{ok:>999999999}' == name", "(" * 1000 + "ok" + ")" * 1000, "ok == True or " * 20000 + "ok",
-    "ok = True", "ok == True; __import__('os')", "[x for x in range(10**9)]", "ok and open('/etc/passwd')",
-    "True or __import__('os').system('touch pwned')", "getattr(ok, '__class__')", "name.__len__() > 1", "n / 0 > 1",
-    "ok == float('nan')", "date('2022-02-30') < day", "days(10 ** 15) > day",
+    "__import__('os').system('touch pwned')",
+    "().__class__.__bases__[0].__subclasses__()",
+    "(lambda: 1)()",
+    "10 ** 10 ** 10",
+    "'a' * 10 ** 9 == name",
+    "f'{ok:>999999999}' == name",
+    "(" * 1000 + "ok" + ")" * 1000,
+    "ok == True or " * 20000 + "ok",
+    "ok = True",
+    "ok == True; __import__('os')",
+    "[x for x in range(10**9)]",
+    "ok and open('/etc/passwd')",
+    "True or __import__('os').system('touch pwned')",
+    "getattr(ok, '__class__')",
+    "name.__len__() > 1",
+    "n / 0 > 1",
+    "ok == float('nan')",
+    "date('2022-02-30') < day",
+    "days(10 ** 15) > day",
 ]
 
 
@@ -103,7 +126,9 @@ def test_hostile_rule_files(tmp_path, name):
 def test_yaml_11_octal_stays_text(tmp_path):
     from complycheck.rules import load_pack_texts
 
-    pack = load_pack_texts({"a.yaml": CONTRACT + "rules:\n  - {id: 010, line_item: A, clauses: [X.1], title: t, from: people}\n"})
+    pack = load_pack_texts(
+        {"a.yaml": CONTRACT + "rules:\n  - {id: 010, line_item: A, clauses: [X.1], title: t, from: people}\n"}
+    )
     assert [r.id for r in pack.rules] == ["010"]
 
 
@@ -129,9 +154,17 @@ def test_bom_is_accepted(tmp_path):
 def test_hostile_expressions(tmp_path, expr):
     rules = tmp_path / "rules"
     rules.mkdir()
-    (rules / "a.yaml").write_text(CONTRACT + "rules:\n  - id: H1\n    line_item: A\n    clauses: [X.1]\n    title: t\n    from: people\n    expect: " + yaml.safe_dump(expr, width=10**9).split("\n...")[0].strip() + "\n", "utf-8")
+    (rules / "a.yaml").write_text(
+        CONTRACT
+        + "rules:\n  - id: H1\n    line_item: A\n    clauses: [X.1]\n    title: t\n    from: people\n    expect: "
+        + yaml.safe_dump(expr, width=10**9).split("\n...")[0].strip()
+        + "\n",
+        "utf-8",
+    )
     ev = evidence_dir(tmp_path, "p.csv", f"公民身份号码,姓名,是否合格,次数,日期\n{PID},王芳,是,1,2022-10-01\n".encode())
-    code, out, t, rss = run(["evaluate", "--rules", str(rules), "--evidence", str(ev), "--as-of", "2022-12-15"], tmp_path)
+    code, out, t, rss = run(
+        ["evaluate", "--rules", str(rules), "--evidence", str(ev), "--as-of", "2022-12-15"], tmp_path
+    )
     check(code, out, t, rss, allowed=(1, 2))
     if code == 1:  # evaluated: the result is a defined status, never a crash
         assert "H1" in out
@@ -144,7 +177,9 @@ def evidence_dir(tmp: Path, file: str, data: bytes | None, entry: dict | None = 
     ev.mkdir(exist_ok=True)
     if data is not None:
         (ev / file).write_bytes(data)
-    (ev / "manifest.yaml").write_text(yaml.safe_dump({"datasets": {"people": {"file": file, **(entry or {})}}}, allow_unicode=True), "utf-8")
+    (ev / "manifest.yaml").write_text(
+        yaml.safe_dump({"datasets": {"people": {"file": file, **(entry or {})}}}, allow_unicode=True), "utf-8"
+    )
     return ev
 
 
@@ -206,8 +241,18 @@ def entity_xlsx() -> bytes:
 EVIDENCE_CASES = {
     "utf16_text": ("p.csv", f"公民身份号码\t是否合格\r\n{PID}\t是\r\n".encode("utf-16"), None, (1,)),
     "gb18030_rare": ("p.csv", f"公民身份号码,姓名,是否合格\r\n{PID},𠀀䶮,是\r\n".encode("gb18030"), None, (1,)),
-    "ragged_rows": ("p.csv", f"公民身份号码,是否合格\r\n{PID},是,extra,more\r\n{make_id(seq=3)}\r\n".encode(), None, (1,)),
-    "duplicate_and_blank_headers": ("p.csv", f"公民身份号码,,是否合格,是否合格\r\n{PID},x,是,否\r\n".encode(), None, (1,)),
+    "ragged_rows": (
+        "p.csv",
+        f"公民身份号码,是否合格\r\n{PID},是,extra,more\r\n{make_id(seq=3)}\r\n".encode(),
+        None,
+        (1,),
+    ),
+    "duplicate_and_blank_headers": (
+        "p.csv",
+        f"公民身份号码,,是否合格,是否合格\r\n{PID},x,是,否\r\n".encode(),
+        None,
+        (1,),
+    ),
     "empty_file": ("p.csv", b"", None, (2,)),
     "header_only": ("p.csv", "公民身份号码,是否合格\r\n".encode(), None, (1,)),
     "quoted_newlines": ("p.csv", f'公民身份号码,姓名,是否合格\r\n{PID},"王\n芳",是\r\n'.encode(), None, (1,)),
@@ -222,7 +267,12 @@ EVIDENCE_CASES = {
     "path_traversal": ("../../etc/passwd", None, None, (2,)),
     "absolute_path": ("/etc/passwd", None, None, (2,)),
     "binary_garbage_csv": ("p.csv", os.urandom(5000), None, (1, 2)),
-    "control_sequences": ("p.csv", f"公民身份号码,姓名,是否合格,旗县市区\r\n{PID},王芳,否,\x1b[2J\x1b]0;pwn\x07\r\n".encode(), None, (1,)),
+    "control_sequences": (
+        "p.csv",
+        f"公民身份号码,姓名,是否合格,旗县市区\r\n{PID},王芳,否,\x1b[2J\x1b]0;pwn\x07\r\n".encode(),
+        None,
+        (1,),
+    ),
 }
 
 
@@ -234,7 +284,10 @@ def test_hostile_evidence(tmp_path, name):
     rules.mkdir()
     (rules / "a.yaml").write_text(RULES, "utf-8")
     ev = evidence_dir(tmp_path, file, data, entry)
-    code, out, t, rss = run(["evaluate", "--rules", str(rules), "--evidence", str(ev), "--as-of", "2022-12-15", "--format", "text"], tmp_path)
+    code, out, t, rss = run(
+        ["evaluate", "--rules", str(rules), "--evidence", str(ev), "--as-of", "2022-12-15", "--format", "text"],
+        tmp_path,
+    )
     check(code, out, t, rss, allowed)
     assert PID not in out and "\x1b" not in out and "root:x:" not in out
 
@@ -247,9 +300,13 @@ def test_a_yaml_bomb_in_the_manifest_is_refused_before_anything_reads_it(tmp_pat
     (rules / "a.yaml").write_text(RULES, "utf-8")
     ev = tmp_path / "ev"
     ev.mkdir()
-    laughs = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(f"{c}: &{c} [{', '.join(['*' + p] * 9)}]\n" for p, c in zip("abcdefgh", "bcdefghi"))
+    laughs = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
+        f"{c}: &{c} [{', '.join(['*' + p] * 9)}]\n" for p, c in zip("abcdefgh", "bcdefghi")
+    )
     (ev / "manifest.yaml").write_text(laughs + "datasets:\n  people: {file: *i}\n", "utf-8")
-    code, out, t, rss = run(["evaluate", "--rules", str(rules), "--evidence", str(ev), "--as-of", "2022-12-15"], tmp_path)
+    code, out, t, rss = run(
+        ["evaluate", "--rules", str(rules), "--evidence", str(ev), "--as-of", "2022-12-15"], tmp_path
+    )
     check(code, out, t, rss)
     assert "锚点" in out or "别名" in out
 
@@ -277,7 +334,9 @@ def test_large_csv_in_bounded_time_and_memory(tmp_path):
     line = f"{PID},王芳,是,科尔沁区,2022-10-01,1,1,\r\n".encode()
     data = "公民身份号码,姓名,是否合格,旗县市区,日期,金额,次数,标签\r\n".encode() + line * 200_000
     ev = evidence_dir(tmp_path, "p.csv", data)
-    code, out, t, rss = run(["evaluate", "--rules", str(rules), "--evidence", str(ev), "--as-of", "2022-12-15"], tmp_path)
+    code, out, t, rss = run(
+        ["evaluate", "--rules", str(rules), "--evidence", str(ev), "--as-of", "2022-12-15"], tmp_path
+    )
     check(code, out, t, rss, allowed=(1,))
     assert "200000/200000" in out
 
@@ -286,7 +345,23 @@ def test_report_output_is_atomic_and_never_outside_the_path(tmp_path):
     rules = tmp_path / "rules"
     shutil.copytree(ROOT / "rules", rules)
     before = set(os.listdir(tmp_path))
-    code, out, t, rss = run(["evaluate", "--rules", str(rules), "--evidence", str(ROOT / "evidence"), "--as-of", "2022-12-15",
-                             "--output", str(tmp_path / "r.json"), "--format", "json", "--report", "html=/nonexistent/x.html"], tmp_path)
+    code, out, t, rss = run(
+        [
+            "evaluate",
+            "--rules",
+            str(rules),
+            "--evidence",
+            str(ROOT / "evidence"),
+            "--as-of",
+            "2022-12-15",
+            "--output",
+            str(tmp_path / "r.json"),
+            "--format",
+            "json",
+            "--report",
+            "html=/nonexistent/x.html",
+        ],
+        tmp_path,
+    )
     check(code, out, t, rss)
     assert set(os.listdir(tmp_path)) == before  # nothing half-written, no temp files left

@@ -11,7 +11,12 @@ from complycheck.render import get
 from conftest import ROOT, make_id, run_rules
 
 GOLDEN = ROOT / "tests" / "golden"
-HOSTILE = ["<script>document.title='PWNED'</script>", "=cmd|' /C calc'!A0", '<img src=x onerror="document.body.dataset.pwned=1">', "a|b*c_d[e](f)"]
+HOSTILE = [
+    "<script>document.title='PWNED'</script>",
+    "=cmd|' /C calc'!A0",
+    '<img src=x onerror="document.body.dataset.pwned=1">',
+    "a|b*c_d[e](f)",
+]
 
 RULES = """
 rules:
@@ -57,14 +62,38 @@ def fixture_report():
     rows = []
     names = ["王芳", "李娜", "欧阳娜娜", "巴特尔", "张伟", "刘洋"]
     for i, district in enumerate(HOSTILE + ["科尔沁区", "开鲁县"]):
-        rows.append({"公民身份号码": make_id(seq=i + 1), "姓名": names[i % 6], "旗县市区": district, "是否合格": "否" if i < 4 else "是",
-                     "日期": ["2022-10-03", "2022-10-20", "2022-11-02"][i % 3]})
-    w = [Waiver("R-waived", "合同变更 <b>取消</b>", "通辽市民政局", "通民函〔2022〕88号", date(2022, 11, 1), date(2023, 3, 31))]
+        rows.append(
+            {
+                "公民身份号码": make_id(seq=i + 1),
+                "姓名": names[i % 6],
+                "旗县市区": district,
+                "是否合格": "否" if i < 4 else "是",
+                "日期": ["2022-10-03", "2022-10-20", "2022-11-02"][i % 3],
+            }
+        )
+    w = [
+        Waiver(
+            "R-waived",
+            "合同变更 <b>取消</b>",
+            "通辽市民政局",
+            "通民函〔2022〕88号",
+            date(2022, 11, 1),
+            date(2023, 3, 31),
+        )
+    ]
     report, _ = run_rules(RULES, waivers=w, people=rows)
     return report
 
 
-@pytest.mark.parametrize("fmt,lang,name", [("html", "zh", "report.zh.html"), ("html", "en", "report.en.html"), ("markdown", "zh", "report.zh.md"), ("markdown", "en", "report.en.md")])
+@pytest.mark.parametrize(
+    "fmt,lang,name",
+    [
+        ("html", "zh", "report.zh.html"),
+        ("html", "en", "report.en.html"),
+        ("markdown", "zh", "report.zh.md"),
+        ("markdown", "en", "report.en.md"),
+    ],
+)
 def test_golden(fmt, lang, name):
     out = get(fmt)(fixture_report(), lang)
     path = GOLDEN / name
@@ -77,7 +106,9 @@ def test_html_escapes_evidence_and_sets_the_language():
     zh, en = get("html")(fixture_report(), "zh"), get("html")(fixture_report(), "en")
     assert zh.startswith('<!DOCTYPE html>\n<html lang="zh-CN">') and en.startswith('<!DOCTYPE html>\n<html lang="en">')
     assert "<script>" not in zh and "&lt;script&gt;" in zh and "<img src=x" not in zh and "<b>取消</b>" not in zh
-    assert "http://" not in zh.replace("http://www.w3.org", "") and "https://" not in zh  # self-contained: nothing fetched
+    assert (
+        "http://" not in zh.replace("http://www.w3.org", "") and "https://" not in zh
+    )  # self-contained: nothing fetched
     assert re.search(r"<svg class=\"chart\"", zh) and re.search(r"<svg class=\"gauge\"", zh)
     assert "@media print" in zh and "size:A4" in zh and 'class="signoff"' in zh
 
@@ -86,7 +117,9 @@ def test_markdown_escapes_evidence():
     out = get("markdown")(fixture_report(), "zh")
     assert "<script>" not in out and "&lt;script&gt;" in out and "a\\|b\\*c\\_d\\[e\\]\\(f\\)" in out
     tables = [line for line in out.splitlines() if line.startswith("| 文件 |")]
-    assert tables and all(len(re.findall(r"(?<!\\)\|", line)) == 6 for line in out.splitlines() if line.startswith("| people.json"))
+    assert tables and all(
+        len(re.findall(r"(?<!\\)\|", line)) == 6 for line in out.splitlines() if line.startswith("| people.json")
+    )
 
 
 def test_no_personal_data_in_any_format():
@@ -98,8 +131,21 @@ def test_no_personal_data_in_any_format():
 
 def test_bundled_html_and_markdown_from_the_cli(cli, tmp_path):
     h, m = tmp_path / "r.html", tmp_path / "r.md"
-    code, _, _ = cli("evaluate", "--rules", str(ROOT / "rules"), "--evidence", str(ROOT / "evidence"), "--as-of", "2022-12-15",
-                     "--format", "html", "--output", str(h), "--report", f"markdown={m}")
+    code, _, _ = cli(
+        "evaluate",
+        "--rules",
+        str(ROOT / "rules"),
+        "--evidence",
+        str(ROOT / "evidence"),
+        "--as-of",
+        "2022-12-15",
+        "--format",
+        "html",
+        "--output",
+        str(h),
+        "--report",
+        f"markdown={m}",
+    )
     assert code == 1
     html, md = h.read_text("utf-8"), m.read_text("utf-8")
     assert html.count('class="line-item"') == 4 and 'data-verdict="needs_review"' in html

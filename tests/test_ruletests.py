@@ -21,7 +21,10 @@ def test_cli_reports_each_test_and_fails_on_a_wrong_expectation(cli, tmp_path):
     rules = tmp_path / "rules"
     shutil.copytree(ROOT / "rules", rules)
     t = rules / "tests" / "contract.yaml"
-    t.write_text(t.read_text("utf-8").replace("    measured: {value: \"1429199.99\"}", "    measured: {value: \"1429200.00\"}"), "utf-8")
+    t.write_text(
+        t.read_text("utf-8").replace('    measured: {value: "1429199.99"}', '    measured: {value: "1429200.00"}'),
+        "utf-8",
+    )
     (rules / "tests" / "1-3.yaml").unlink()
     code, out, _ = cli("test", "--rules", str(rules))
     assert code == 1 and "✗ C.1  少一分钱也不通过" in out and "measured.value 期望 1429200.00，实际 1429199.99" in out

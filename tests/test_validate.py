@@ -19,21 +19,91 @@ def mutate(tmp_path, file: str, old: str, new: str, count: int = 1):
 
 # (file, old text, new text, the text whose line the error must name, expected message)
 CASES = [
-    ("1-2.yaml", "    severity: critical", "    severty: critical", "severty:", "rules[6]: 未知的键“severty”，是不是“severity”？"),
-    ("1-1.yaml", "    severity: critical\n    params:\n      threshold", "    severity: 3\n    params:\n      threshold", "severity: 3", "rules[9].severity: 值“3”不在可选范围内"),
-    ("1-1.yaml", 'expect: exam_result == "合格"', 'expect: exam_reslt == "合格"', "exam_reslt", "规则 1-1.S2a 的 expect：未知名称“exam_reslt”，是不是“exam_result”？"),
-    ("1-1.yaml", 'expect: exam_result == "合格" and present(pass_cert_no)', 'expect: exam_result == "合格" and presnt(pass_cert_no)', "presnt", "未知函数“presnt”，是不是“present”？"),
-    ("1-3.yaml", "min: params.min_cases", "min: params.min_case", "min: params.min_case", "规则 1-3.S4b 的 min：未定义的参数“min_case”，是不是“min_cases”？"),
+    (
+        "1-2.yaml",
+        "    severity: critical",
+        "    severty: critical",
+        "severty:",
+        "rules[6]: 未知的键“severty”，是不是“severity”？",
+    ),
+    (
+        "1-1.yaml",
+        "    severity: critical\n    params:\n      threshold",
+        "    severity: 3\n    params:\n      threshold",
+        "severity: 3",
+        "rules[9].severity: 值“3”不在可选范围内",
+    ),
+    (
+        "1-1.yaml",
+        'expect: exam_result == "合格"',
+        'expect: exam_reslt == "合格"',
+        "exam_reslt",
+        "规则 1-1.S2a 的 expect：未知名称“exam_reslt”，是不是“exam_result”？",
+    ),
+    (
+        "1-1.yaml",
+        'expect: exam_result == "合格" and present(pass_cert_no)',
+        'expect: exam_result == "合格" and presnt(pass_cert_no)',
+        "presnt",
+        "未知函数“presnt”，是不是“present”？",
+    ),
+    (
+        "1-3.yaml",
+        "min: params.min_cases",
+        "min: params.min_case",
+        "min: params.min_case",
+        "规则 1-3.S4b 的 min：未定义的参数“min_case”，是不是“min_cases”？",
+    ),
     ("1-3.yaml", "  - id: 1-3.S4b", "  - id: 1-3.S4a", None, "规则编号“1-3.S4a”重复"),
-    ("1-3.yaml", "clauses: [1-3.S2]", "clauses: [1-3.S22]", "1-3.S22", "规则 1-3.S2：条款“1-3.S22”不在条款目录中，是不是“1-3.S2”？"),
-    ("1-1.yaml", "    from: caregiver_trainees\n    where: attended == True and", "    from: caregiver_trainee\n    where: attended == True and", "from: caregiver_trainee\n",
-     "规则 1-1.S2a：未声明的数据集“caregiver_trainee”，是不是“caregiver_trainees”？"),
-    ("1-1.yaml", "    expect: id_number in assessed.id_number", "    expect: id_number in assesed.id_number", "assesed", "未知名称“assesed”，是不是“assessed”？"),
-    ("1-1.yaml", "line_item: \"1-1\"\n    clauses: [1-1.D1]", "line_item: \"1-4\"\n    clauses: [1-1.D1]", "\"1-4\"", "品目“1-4”不在合同中"),
-    ("1-1.yaml", "    depends_on: [C.5-roster,", "    depends_on: [C.5-rooster,", None, "depends_on 中的规则“C.5-rooster”不存在"),
-    ("contract.yaml", 'total_amount: "1429200.00"', "total_amount: 1429200.00", "total_amount: 1429200.00", "contract.total_amount: 类型应为 string"),
-    ("contract.yaml", "  deadline_grace_days: {value: 0, title: 截止日期宽限天数, bureau_decision: true}\n",
-     "  deadline_grace_days: {value: 0, title: 截止日期宽限天数, bureau_decision: true}\n  deadline_grace_days: 1\n", "  deadline_grace_days: 1", "键“deadline_grace_days”重复"),
+    (
+        "1-3.yaml",
+        "clauses: [1-3.S2]",
+        "clauses: [1-3.S22]",
+        "1-3.S22",
+        "规则 1-3.S2：条款“1-3.S22”不在条款目录中，是不是“1-3.S2”？",
+    ),
+    (
+        "1-1.yaml",
+        "    from: caregiver_trainees\n    where: attended == True and",
+        "    from: caregiver_trainee\n    where: attended == True and",
+        "from: caregiver_trainee\n",
+        "规则 1-1.S2a：未声明的数据集“caregiver_trainee”，是不是“caregiver_trainees”？",
+    ),
+    (
+        "1-1.yaml",
+        "    expect: id_number in assessed.id_number",
+        "    expect: id_number in assesed.id_number",
+        "assesed",
+        "未知名称“assesed”，是不是“assessed”？",
+    ),
+    (
+        "1-1.yaml",
+        'line_item: "1-1"\n    clauses: [1-1.D1]',
+        'line_item: "1-4"\n    clauses: [1-1.D1]',
+        '"1-4"',
+        "品目“1-4”不在合同中",
+    ),
+    (
+        "1-1.yaml",
+        "    depends_on: [C.5-roster,",
+        "    depends_on: [C.5-rooster,",
+        None,
+        "depends_on 中的规则“C.5-rooster”不存在",
+    ),
+    (
+        "contract.yaml",
+        'total_amount: "1429200.00"',
+        "total_amount: 1429200.00",
+        "total_amount: 1429200.00",
+        "contract.total_amount: 类型应为 string",
+    ),
+    (
+        "contract.yaml",
+        "  deadline_grace_days: {value: 0, title: 截止日期宽限天数, bureau_decision: true}\n",
+        "  deadline_grace_days: {value: 0, title: 截止日期宽限天数, bureau_decision: true}\n  deadline_grace_days: 1\n",
+        "  deadline_grace_days: 1",
+        "键“deadline_grace_days”重复",
+    ),
 ]
 
 
@@ -49,7 +119,9 @@ def test_each_mistake_is_caught_with_file_and_line(cli, tmp_path, file, old, new
     assert code == 2 and "Traceback" not in err
     assert expected in err, err
     if marker is not None:
-        line = line_of(rules / file, marker.rstrip("\n")) if not marker.endswith("\n") else line_of(rules / file, marker)
+        line = (
+            line_of(rules / file, marker.rstrip("\n")) if not marker.endswith("\n") else line_of(rules / file, marker)
+        )
         assert f"{file}:{line}:" in err, (line, err)
 
 
@@ -68,7 +140,9 @@ def test_unused_parameter_is_a_warning(cli, tmp_path):
 def test_evidence_problems_are_listed_by_file_and_row(cli, tmp_path):
     ev = tmp_path / "evidence"
     shutil.copytree(ROOT / "evidence", ev)
-    (ev / "困难群众需求调查.csv").write_bytes("公民身份号码,调查日期\r\n150502199001010715,2022年13月1日\r\n".encode("gbk"))
+    (ev / "困难群众需求调查.csv").write_bytes(
+        "公民身份号码,调查日期\r\n150502199001010715,2022年13月1日\r\n".encode("gbk")
+    )
     (ev / "评估复核抽查.csv").write_bytes("姓名,复核日期\r\n王芳,2022-11-01\r\n".encode("gbk"))
     (ev / "个案服务档案.json").unlink()
     code, _, err = cli("validate", "--evidence", str(ev))
@@ -80,7 +154,9 @@ def test_evidence_problems_are_listed_by_file_and_row(cli, tmp_path):
 def test_unreadable_cells_are_errors_with_row_and_column(cli, tmp_path):
     ev = tmp_path / "evidence"
     shutil.copytree(ROOT / "evidence", ev)
-    (ev / "困难群众需求调查.csv").write_bytes("公民身份号码,调查日期\r\n150502199001010715,2022年13月1日\r\n".encode("gbk"))
+    (ev / "困难群众需求调查.csv").write_bytes(
+        "公民身份号码,调查日期\r\n150502199001010715,2022年13月1日\r\n".encode("gbk")
+    )
     code, _, err = cli("validate", "--evidence", str(ev))
     assert code == 2 and "困难群众需求调查.csv:2:调查日期: 无法读取“2022年13月1日”" in err
 

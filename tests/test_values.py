@@ -10,12 +10,23 @@ from complycheck import values as V
 from conftest import make_id
 
 
-@pytest.mark.parametrize("text,expected", [
-    ("2022-10-31", date(2022, 10, 31)), ("2022/10/31", date(2022, 10, 31)), ("2022.10.31", date(2022, 10, 31)),
-    ("20221031", date(2022, 10, 31)), ("2022年10月31日", date(2022, 10, 31)), ("22.10.31", date(2022, 10, 31)),
-    ("44865", date(2022, 10, 31)), ("44835", date(2022, 10, 1)), ("2022年11月", date(2022, 11, 30)),
-    ("2022-10-31 14:30:00", date(2022, 10, 31)), ("二〇二二年十月", None), ("2022年10月—11月", date(2022, 11, 30)),
-])
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("2022-10-31", date(2022, 10, 31)),
+        ("2022/10/31", date(2022, 10, 31)),
+        ("2022.10.31", date(2022, 10, 31)),
+        ("20221031", date(2022, 10, 31)),
+        ("2022年10月31日", date(2022, 10, 31)),
+        ("22.10.31", date(2022, 10, 31)),
+        ("44865", date(2022, 10, 31)),
+        ("44835", date(2022, 10, 1)),
+        ("2022年11月", date(2022, 11, 30)),
+        ("2022-10-31 14:30:00", date(2022, 10, 31)),
+        ("二〇二二年十月", None),
+        ("2022年10月—11月", date(2022, 11, 30)),
+    ],
+)
 def test_parse_date(text, expected):
     text = V.normalize_text(text)
     if expected is None:
@@ -34,8 +45,22 @@ def test_fullwidth_digits_and_invalid_dates():
     assert V.excel_serial_to_date(0, date1904=True) == date(1904, 1, 1)
 
 
-@pytest.mark.parametrize("text,expected", [("是", True), ("否", False), ("√", True), ("×", False), ("Y", True), ("n", False),
-                                           ("已签收", True), ("未签收", False), ("合格", True), ("1", True), ("0", False)])
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("是", True),
+        ("否", False),
+        ("√", True),
+        ("×", False),
+        ("Y", True),
+        ("n", False),
+        ("已签收", True),
+        ("未签收", False),
+        ("合格", True),
+        ("1", True),
+        ("0", False),
+    ],
+)
 def test_parse_bool(text, expected):
     assert V.parse_bool(text) is expected
 
@@ -45,8 +70,17 @@ def test_parse_bool_rejects_unknown_words():
         V.parse_bool("也许")
 
 
-@pytest.mark.parametrize("text,expected", [("1,429,200.00", Decimal("1429200.00")), ("77.23万元", Decimal("772300.00")),
-                                           ("85%", Decimal("0.85")), ("约50", Decimal("50")), ("50余", Decimal("50")), ("3,000元", Decimal("3000"))])
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("1,429,200.00", Decimal("1429200.00")),
+        ("77.23万元", Decimal("772300.00")),
+        ("85%", Decimal("0.85")),
+        ("约50", Decimal("50")),
+        ("50余", Decimal("50")),
+        ("3,000元", Decimal("3000")),
+    ],
+)
 def test_parse_decimal_is_exact(text, expected):
     assert V.parse_decimal(text) == expected
 
@@ -89,7 +123,9 @@ def test_characters_the_loader_skips_normalising_are_left_alone_by_normalize_tex
     for ch in safe:
         assert V.normalize_text(f"a{ch}a") == f"a{ch}a", hex(ord(ch))
     assert V.normalize_text("".join(safe)) == "".join(safe).strip()
-    for ch in "\u3000\uff08\u2014\u00a0\u001c\uff21\u2460\uf900":  # ideographic space, full-width, dash, NBSP, FS, ①, 豈
+    for (
+        ch
+    ) in "\u3000\uff08\u2014\u00a0\u001c\uff21\u2460\uf900":  # ideographic space, full-width, dash, NBSP, FS, ①, 豈
         assert outside.match(ch), hex(ord(ch))
     import polars as pl  # the loader runs the pattern in polars (Rust regex): it must read it as Python does
 

@@ -13,8 +13,20 @@ def err(text: str) -> str:
 
 
 def test_yaml_11_surprises_stay_text():
-    d = load_yaml_text("a: yes\nb: 010\nc: 2022-10-31\nd: 1_000\ne: 1:30\nf: on\ng: true\nh: 12\ni: 0.5\n", "f.yaml").data
-    assert d == {"a": "yes", "b": "010", "c": "2022-10-31", "d": "1_000", "e": "1:30", "f": "on", "g": True, "h": 12, "i": 0.5}
+    d = load_yaml_text(
+        "a: yes\nb: 010\nc: 2022-10-31\nd: 1_000\ne: 1:30\nf: on\ng: true\nh: 12\ni: 0.5\n", "f.yaml"
+    ).data
+    assert d == {
+        "a": "yes",
+        "b": "010",
+        "c": "2022-10-31",
+        "d": "1_000",
+        "e": "1:30",
+        "f": "on",
+        "g": True,
+        "h": 12,
+        "i": 0.5,
+    }
 
 
 def test_positions_are_remembered():
@@ -22,25 +34,31 @@ def test_positions_are_remembered():
     assert str(doc.where(("rules", 0, "expect"))) == "f.yaml:3:13"
 
 
-@pytest.mark.parametrize("text,expected", [
-    ("a: 1\na: 2\n", "f.yaml:2:1: 键“a”重复（第 1 行已定义）"),
-    ("a: &x [1]\nb: *x\n", "f.yaml:1:4: 不允许使用 YAML 锚点（&定义）"),
-    ("a: !!python/object/apply:os.system [ls]\n", "f.yaml:1:4: 不允许使用 YAML 标签"),
-    ("key：value\n", "f.yaml:1:4: “key”后面是全角冒号“：”，请改用半角冒号“:”"),
-    ("a:\n\u3000b: 1\n", "f.yaml:2:1: 缩进使用了全角空格"),
-    ("rules: [\n  - id: x\n", "f.yaml:2:3: YAML 语法错误"),
-    ("a: \"\x07\"\n", "f.yaml:1:1: YAML 无法读取"),
-    ("a: " + "[" * 60 + "]" * 60 + "\n", "嵌套过深"),
-    ("a: 1" + "0" * 40 + "\n", "f.yaml:1:4: 数字过大"),
-])
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("a: 1\na: 2\n", "f.yaml:2:1: 键“a”重复（第 1 行已定义）"),
+        ("a: &x [1]\nb: *x\n", "f.yaml:1:4: 不允许使用 YAML 锚点（&定义）"),
+        ("a: !!python/object/apply:os.system [ls]\n", "f.yaml:1:4: 不允许使用 YAML 标签"),
+        ("key：value\n", "f.yaml:1:4: “key”后面是全角冒号“：”，请改用半角冒号“:”"),
+        ("a:\n\u3000b: 1\n", "f.yaml:2:1: 缩进使用了全角空格"),
+        ("rules: [\n  - id: x\n", "f.yaml:2:3: YAML 语法错误"),
+        ('a: "\x07"\n', "f.yaml:1:1: YAML 无法读取"),
+        ("a: " + "[" * 60 + "]" * 60 + "\n", "嵌套过深"),
+        ("a: 1" + "0" * 40 + "\n", "f.yaml:1:4: 数字过大"),
+    ],
+)
 def test_bad_yaml_is_one_clear_line(text, expected):
     assert expected in err(text)
 
 
 def test_encodings():
     assert decode_text("\ufeffa: 1".encode("utf-8"), "f") == "a: 1"
-    for raw, want in [("a: 你好".encode("utf-16"), "UTF-16"), ("a: 1\nb: 你好".encode("gbk"), "f:2:4: 文件不是 UTF-8 编码（看起来是 GBK"),
-                      (b"a: 1\n\x00", "f:2:1: 文件含有 NUL 字节")]:
+    for raw, want in [
+        ("a: 你好".encode("utf-16"), "UTF-16"),
+        ("a: 1\nb: 你好".encode("gbk"), "f:2:4: 文件不是 UTF-8 编码（看起来是 GBK"),
+        (b"a: 1\n\x00", "f:2:1: 文件含有 NUL 字节"),
+    ]:
         with pytest.raises(RuleFileError) as e:
             decode_text(raw, "f")
         assert want in e.value.render("zh")
@@ -73,12 +91,26 @@ def test_libyaml_and_the_exact_loader_agree_on_every_yaml_file_in_the_repository
         assert fast == exact, p
 
 
-@pytest.mark.parametrize("text", [
-    "标题: 中文值\n  # 注释\n列表: [一, 二, {键: 值}]\n",
-    "a: 1\na: 2\n", "a: &x [1]\nb: *x\n", "a: !!str 1\n", "[1, 2\n", "a: 1\n---\nb: 2\n", "", "# only a comment\n",
-    "1: x\ntrue: y\n~: z\n", "a: 123456789012345678901234567890123\n", "a: \"\\x07\"\n", "a: '\u0085'\n",
-    "- " * 45 + "x\n", "a: -0.0\nb: .5\nc: +3\nd: 1e3\ne: 1.\n", "? [a]\n: b\n",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "标题: 中文值\n  # 注释\n列表: [一, 二, {键: 值}]\n",
+        "a: 1\na: 2\n",
+        "a: &x [1]\nb: *x\n",
+        "a: !!str 1\n",
+        "[1, 2\n",
+        "a: 1\n---\nb: 2\n",
+        "",
+        "# only a comment\n",
+        "1: x\ntrue: y\n~: z\n",
+        "a: 123456789012345678901234567890123\n",
+        'a: "\\x07"\n',
+        "a: '\u0085'\n",
+        "- " * 45 + "x\n",
+        "a: -0.0\nb: .5\nc: +3\nd: 1e3\ne: 1.\n",
+        "? [a]\n: b\n",
+    ],
+)
 def test_libyaml_fast_path_matches_the_exact_loader(text):
     fast, exact = _both(text)
     assert fast == exact

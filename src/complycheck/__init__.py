@@ -17,10 +17,16 @@ from typing import Any
 
 __version__ = "0.1.0"
 
-_API = {"load_pack": ("complycheck.api", "load"), "load_evidence": ("complycheck.api", "read_evidence"),
-        "evaluate": ("complycheck.api", "decide"), "run": ("complycheck.api", "run"), "render": ("complycheck.api", "render"),
-        "Report": ("complycheck.model", "Report"), "Result": ("complycheck.model", "Result"),
-        "ComplycheckError": ("complycheck.errors", "ComplycheckError")}
+_API = {
+    "load_pack": ("complycheck.api", "load"),
+    "load_evidence": ("complycheck.api", "read_evidence"),
+    "evaluate": ("complycheck.api", "decide"),
+    "run": ("complycheck.api", "run"),
+    "render": ("complycheck.api", "render"),
+    "Report": ("complycheck.model", "Report"),
+    "Result": ("complycheck.model", "Result"),
+    "ComplycheckError": ("complycheck.errors", "ComplycheckError"),
+}
 
 
 def __getattr__(name: str) -> Any:

@@ -45,7 +45,11 @@ def load_waivers(path: Path) -> list[Waiver]:
             errors.append(RuleFileError("豁免的日期无效", doc.where(("waivers", i)), "invalid waiver date"))
             continue
         if expires < start:
-            errors.append(RuleFileError("豁免的到期日早于开始日", doc.where(("waivers", i, "expires")), "waiver expires before it starts"))
+            errors.append(
+                RuleFileError(
+                    "豁免的到期日早于开始日", doc.where(("waivers", i, "expires")), "waiver expires before it starts"
+                )
+            )
             continue
         out.append(Waiver(w["rule"], w["reason"], w["approver"], w.get("reference", ""), start, expires))
     if errors:
@@ -56,18 +60,29 @@ def load_waivers(path: Path) -> list[Waiver]:
 SPILL_AUTO_BYTES = 1024 * 1024 * 1024
 
 
-def load_inputs(rules: Path, evidence: Path, waivers: Path | None = None, progress: Any = None, spill: Path | None = None,
-                spill_min_bytes: int | None = None, params: dict[str, Any] | None = None) -> Inputs:
+def load_inputs(
+    rules: Path,
+    evidence: Path,
+    waivers: Path | None = None,
+    progress: Any = None,
+    spill: Path | None = None,
+    spill_min_bytes: int | None = None,
+    params: dict[str, Any] | None = None,
+) -> Inputs:
     """Load and validate the pack, the submission and the waivers (large tables spilled to `spill`, if given)."""
     pack = load_pack(rules, overrides=params)
     columns, id_columns = pack.columns_read()
     extra = {} if spill_min_bytes is None else {"spill_min_bytes": spill_min_bytes}
-    ev = load_evidence(evidence, pack.datasets, progress=progress, columns=columns, id_columns=id_columns, spill=spill, **extra)
+    ev = load_evidence(
+        evidence, pack.datasets, progress=progress, columns=columns, id_columns=id_columns, spill=spill, **extra
+    )
     ws = load_waivers(waivers) if waivers else []
     ids = {r.id for r in pack.rules}
     for w in ws:
         if w.rule not in ids:
-            raise RuleFileError(f"豁免文件中的规则“{w.rule}”不存在", Location(str(waivers)), f"waiver names unknown rule '{w.rule}'")
+            raise RuleFileError(
+                f"豁免文件中的规则“{w.rule}”不存在", Location(str(waivers)), f"waiver names unknown rule '{w.rule}'"
+            )
     return Inputs(pack, ev, ws)
 
 
@@ -118,8 +133,17 @@ def evidence_bytes(evidence: Path) -> int:
     return total
 
 
-def run(rules: str | Path, evidence: str | Path, as_of: date, waivers: str | Path | None = None, progress: Any = None,
-        spill: bool | None = None, spill_min_bytes: int | None = None, *, params: dict[str, Any] | None = None) -> Report:
+def run(
+    rules: str | Path,
+    evidence: str | Path,
+    as_of: date,
+    waivers: str | Path | None = None,
+    progress: Any = None,
+    spill: bool | None = None,
+    spill_min_bytes: int | None = None,
+    *,
+    params: dict[str, Any] | None = None,
+) -> Report:
     """Everything `complycheck evaluate` decides, as a Report.
 
     `params`: parameter values set instead of the pack's (name -> value, typed like the pack's own).
@@ -135,12 +159,24 @@ def run(rules: str | Path, evidence: str | Path, as_of: date, waivers: str | Pat
     if spill is None:
         spill = evidence_bytes(evidence) > SPILL_AUTO_BYTES
     with tempfile.TemporaryDirectory(prefix="complycheck-") if spill else contextlib.nullcontext() as folder:
-        with ThreadPoolExecutor(max_workers=1) as pool:  # hashing releases the GIL: it overlaps with parsing and evaluation
+        with ThreadPoolExecutor(
+            max_workers=1
+        ) as pool:  # hashing releases the GIL: it overlaps with parsing and evaluation
             early = pool.submit(_early_digests, evidence)
-            inp = load_inputs(rules, evidence, waivers, progress, Path(folder) if folder else None, spill_min_bytes, params=params)
+            inp = load_inputs(
+                rules, evidence, waivers, progress, Path(folder) if folder else None, spill_min_bytes, params=params
+            )
             digests = pool.submit(input_digests, inp, waivers, early.result())
-            report = evaluate(inp.pack, inp.evidence.tables, as_of, inp.waivers, None, inp.evidence.problems,
-                              _holder(Path(folder)) if folder else None, progress)
+            report = evaluate(
+                inp.pack,
+                inp.evidence.tables,
+                as_of,
+                inp.waivers,
+                None,
+                inp.evidence.problems,
+                _holder(Path(folder)) if folder else None,
+                progress,
+            )
             report = replace(report, inputs=digests.result())
     return report
 
@@ -158,11 +194,14 @@ def _holder(folder: Path) -> Any:
         try:
             lf.sink_ipc(path, compression="lz4")
         except OSError:  # a full disk: say so, not "a bug"
-            raise EvidenceError(f"无法写入临时文件（磁盘已满？）：{folder.parent}；可设置 TMPDIR 或改用 --no-spill", Location(str(folder)),
-                                f"cannot write temporary files (disk full?) in {folder.parent}: set TMPDIR or use --no-spill") from None
+            raise EvidenceError(
+                f"无法写入临时文件（磁盘已满？）：{folder.parent}；可设置 TMPDIR 或改用 --no-spill",
+                Location(str(folder)),
+                f"cannot write temporary files (disk full?) in {folder.parent}: set TMPDIR or use --no-spill",
+            ) from None
         return pl.scan_ipc(path)
-    return hold
 
+    return hold
 
 
 def load(rules: str | Path, *, params: dict[str, Any] | None = None) -> RulePack:

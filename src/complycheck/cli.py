@@ -9,9 +9,10 @@ from __future__ import annotations
 import os
 import sys
 import tempfile
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import click
 
@@ -32,6 +33,7 @@ def _lang_of(ctx: click.Context | None) -> str:
 
 def guarded(fn: Callable[..., int]) -> Callable[..., None]:
     """One error boundary: input errors exit 2 with one line each, bugs exit 3, never a traceback."""
+
     def wrapper(*args: Any, **kwargs: Any) -> None:
         from complycheck.errors import ComplycheckError
 
@@ -57,11 +59,15 @@ def guarded(fn: Callable[..., int]) -> Callable[..., None]:
             if lang == "zh":
                 click.echo(f"内部错误（程序缺陷）：{msg}。请把命令和这一行报告给 complycheck 维护者。", err=True)
             else:
-                click.echo(f"internal error (a bug): {msg}. Please report the command and this line to the complycheck maintainers.", err=True)
+                click.echo(
+                    f"internal error (a bug): {msg}. Please report the command and this line to the complycheck maintainers.",
+                    err=True,
+                )
             if os.environ.get("COMPLYCHECK_DEBUG"):
                 raise
             code = EXIT_BUG
         sys.exit(code)
+
     wrapper.__name__ = fn.__name__
     wrapper.__doc__ = fn.__doc__
     return wrapper
@@ -90,7 +96,11 @@ class Progress:
         if not self.enabled or time.monotonic() - self.start < self.after:
             return
         zh = self.lang == "zh"
-        word = ("读取证据" if zh else "reading evidence") if phase == "read" else ("评估规则" if zh else "evaluating rules")
+        word = (
+            ("读取证据" if zh else "reading evidence")
+            if phase == "read"
+            else ("评估规则" if zh else "evaluating rules")
+        )
         count = "" if rows is None else (f"，已读 {rows:,} 行" if zh else f", {rows:,} records so far")
         sys.stderr.write(f"\r\x1b[K{word} {i + 1}/{n}: {_clean(what)[:40]}{count}")
         sys.stderr.flush()
@@ -128,7 +138,11 @@ def _check_writable(paths: list[str]) -> None:
     for p in paths:
         parent = Path(p).absolute().parent
         if not parent.is_dir() or Path(p).is_dir() or not os.access(parent, os.W_OK):
-            raise ComplycheckError("无法写入报告文件（目录不存在或不可写）", Location(p), "cannot write the report file (folder missing or not writable)")
+            raise ComplycheckError(
+                "无法写入报告文件（目录不存在或不可写）",
+                Location(p),
+                "cannot write the report file (folder missing or not writable)",
+            )
 
 
 def _parse_as_of(value: str | None) -> date:
@@ -150,8 +164,11 @@ def _report_targets(fmt: str, output: str | None, reports: tuple[str, ...]) -> l
     for spec in reports:
         name, sep, path = spec.partition("=")
         if not sep or name not in FORMATS or not path:
-            raise ComplycheckError(f"--report 应写成 格式=文件，例如 json=report.json（格式：{', '.join(FORMATS)}）", None,
-                                   f"--report takes FORMAT=FILE, e.g. json=report.json (formats: {', '.join(FORMATS)})")
+            raise ComplycheckError(
+                f"--report 应写成 格式=文件，例如 json=report.json（格式：{', '.join(FORMATS)}）",
+                None,
+                f"--report takes FORMAT=FILE, e.g. json=report.json (formats: {', '.join(FORMATS)})",
+            )
         targets.append((name, path))
     return targets
 
@@ -171,6 +188,7 @@ def entry() -> None:
         for sig in (signal.SIGTERM, signal.SIGINT):  # and let no second signal interrupt that clean-up
             signal.signal(sig, signal.SIG_IGN)
         raise KeyboardInterrupt
+
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
     try:
@@ -198,20 +216,49 @@ def main() -> None:
 
 @main.command()
 @click.option("--rules", "rules_dir", default="rules", show_default=True, help="规则包目录 / rule pack folder")
-@click.option("--evidence", "evidence_dir", default="evidence", show_default=True, help="证据目录（含 manifest.yaml）/ evidence folder")
+@click.option(
+    "--evidence",
+    "evidence_dir",
+    default="evidence",
+    show_default=True,
+    help="证据目录（含 manifest.yaml）/ evidence folder",
+)
 @click.option("--as-of", "as_of", default=None, help="评估日期 YYYY-MM-DD（默认今天）/ evaluation date (default today)")
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True, help="报告格式 / report format")
+@click.option(
+    "--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True, help="报告格式 / report format"
+)
 @click.option("--output", "-o", default=None, help="报告写入文件（默认输出到屏幕）/ write the report to a file")
-@click.option("--report", "reports", multiple=True, metavar="FORMAT=FILE", help="另写一种格式，可重复 / also write FORMAT to FILE (repeatable)")
-@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True, help="报告语言 / report language")
+@click.option(
+    "--report",
+    "reports",
+    multiple=True,
+    metavar="FORMAT=FILE",
+    help="另写一种格式，可重复 / also write FORMAT to FILE (repeatable)",
+)
+@click.option(
+    "--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True, help="报告语言 / report language"
+)
 @click.option("--waivers", default=None, help="豁免文件 / waiver file")
 @click.option("--quiet", "-q", is_flag=True, help="不显示进度 / no progress on stderr")
-@click.option("--spill/--no-spill", default=None,
-              help="大表写入临时目录并流式计算（内存有界）；默认证据超过 1 GiB 时自动启用 / write large tables to a temporary folder and stream them "
-                   "(bounded memory); by default when the evidence exceeds 1 GiB")
+@click.option(
+    "--spill/--no-spill",
+    default=None,
+    help="大表写入临时目录并流式计算（内存有界）；默认证据超过 1 GiB 时自动启用 / write large tables to a temporary folder and stream them "
+    "(bounded memory); by default when the evidence exceeds 1 GiB",
+)
 @guarded
-def evaluate(rules_dir: str, evidence_dir: str, as_of: str | None, fmt: str, output: str | None, reports: tuple[str, ...], lang: str,
-             waivers: str | None, quiet: bool, spill: bool | None) -> int:
+def evaluate(
+    rules_dir: str,
+    evidence_dir: str,
+    as_of: str | None,
+    fmt: str,
+    output: str | None,
+    reports: tuple[str, ...],
+    lang: str,
+    waivers: str | None,
+    quiet: bool,
+    spill: bool | None,
+) -> int:
     """评估证据，给出每个品目的验收结论 / evaluate the evidence and give a verdict per line item."""
     from complycheck import api, render
 
@@ -255,9 +302,13 @@ def test_cmd(rules_dir: str, lang: str) -> int:
     if run.untested:
         click.echo(("没有测试的规则：" if zh else "rules without tests: ") + ", ".join(run.untested))
     if run.missing_fail_case:
-        click.echo(("没有“不通过”测试的规则：" if zh else "rules without a failing case: ") + ", ".join(run.missing_fail_case))
+        click.echo(
+            ("没有“不通过”测试的规则：" if zh else "rules without a failing case: ") + ", ".join(run.missing_fail_case)
+        )
     if run.missing_pass_case:
-        click.echo(("没有“通过”测试的规则：" if zh else "rules without a passing case: ") + ", ".join(run.missing_pass_case))
+        click.echo(
+            ("没有“通过”测试的规则：" if zh else "rules without a passing case: ") + ", ".join(run.missing_pass_case)
+        )
     n_ok = len(run.outcomes) - len(run.failed)
     click.echo(f"{n_ok} passed, {len(run.failed)} failed")
     return EXIT_OK if not run.failed else EXIT_NOT_ACCEPTED
@@ -278,16 +329,26 @@ def validate(rules_dir: str, evidence_dir: str | None, lang: str) -> int:
         prefix = "" if p.level == "error" else ("警告：" if lang == "zh" else "warning: ")
         click.echo(_clean(f"{p.where}: {prefix}{p.message if lang == 'zh' else p.message_en}"), err=p.level == "error")
     if lang == "zh":
-        click.echo(f"{len(errors)} 个错误，{len(problems) - len(errors)} 个警告" if problems else "规则包检查通过" + ("，证据可读取" if evidence_dir else ""))
+        click.echo(
+            f"{len(errors)} 个错误，{len(problems) - len(errors)} 个警告"
+            if problems
+            else "规则包检查通过" + ("，证据可读取" if evidence_dir else "")
+        )
     else:
-        click.echo(f"{len(errors)} errors, {len(problems) - len(errors)} warnings" if problems else "the pack is valid" + (" and the evidence loads" if evidence_dir else ""))
+        click.echo(
+            f"{len(errors)} errors, {len(problems) - len(errors)} warnings"
+            if problems
+            else "the pack is valid" + (" and the evidence loads" if evidence_dir else "")
+        )
     return EXIT_INPUT if errors else EXIT_OK
 
 
 @main.command("explain")
 @click.argument("rule_id")
 @click.option("--rules", "rules_dir", default="rules", show_default=True, help="规则包目录 / rule pack folder")
-@click.option("--evidence", "evidence_dir", default=None, help="按此证据计算中间数字 / show the figures on this evidence")
+@click.option(
+    "--evidence", "evidence_dir", default=None, help="按此证据计算中间数字 / show the figures on this evidence"
+)
 @click.option("--as-of", "as_of", default=None, help="评估日期 / evaluation date")
 @click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True)
 @guarded

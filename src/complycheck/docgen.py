@@ -9,13 +9,28 @@ from __future__ import annotations
 
 from typing import Any
 
-from complycheck.lang import REGISTRY, describe
 from complycheck.i18n import STATUS
+from complycheck.lang import REGISTRY, describe
 from complycheck.schema import load_schema
 
-TYPE_NAMES = {"bool": "true/false", "int": "integer", "dec": "decimal", "num": "number", "str": "text", "id": "ID number", "date": "date",
-              "dur": "days", "list": "list", "map": "mapping", "view": "dataset or view", "colref": "dataset.column", "any": "any value",
-              "arg0": "same as the first argument", "coltype": "type of the column", "colnum": "number (the column's type)"}
+TYPE_NAMES = {
+    "bool": "true/false",
+    "int": "integer",
+    "dec": "decimal",
+    "num": "number",
+    "str": "text",
+    "id": "ID number",
+    "date": "date",
+    "dur": "days",
+    "list": "list",
+    "map": "mapping",
+    "view": "dataset or view",
+    "colref": "dataset.column",
+    "any": "any value",
+    "arg0": "same as the first argument",
+    "coltype": "type of the column",
+    "colnum": "number (the column's type)",
+}
 
 INTRO = """\
 # 规则语言参考 / Rule-language reference
@@ -195,8 +210,13 @@ A test's `params` sets parameter values for that case only (what if the bureau a
 def _keys_table(props: dict[str, Any], required: list[str] | None = None) -> str:
     rows = ["| key | type | required | description |", "|---|---|---|---|"]
     for k, v in props.items():
-        t = v.get("type") or ("expression" if v.get("$ref", "").endswith("expr") or v.get("$ref", "").endswith("threshold") else
-                              "one of " + ", ".join(f"`{x}`" for x in v["enum"]) if "enum" in v else v.get("$ref", "").split("/")[-1] or "")
+        t = v.get("type") or (
+            "expression"
+            if v.get("$ref", "").endswith("expr") or v.get("$ref", "").endswith("threshold")
+            else "one of " + ", ".join(f"`{x}`" for x in v["enum"])
+            if "enum" in v
+            else v.get("$ref", "").split("/")[-1] or ""
+        )
         if isinstance(t, list):
             t = " or ".join(t)
         rows.append(f"| `{k}` | {t} | {'yes' if required and k in required else ''} | {v.get('description', '')} |")
@@ -223,68 +243,109 @@ def render() -> str:
     """The whole reference."""
     pack = load_schema("pack")
     d = pack["$defs"]
-    parts = [INTRO,
-             "## 文件的各部分 / Sections of a pack file\n\n" + _keys_table(pack["properties"]),
-             "## 规则的键 / Rule keys\n\n" + _keys_table(d["rule"]["properties"], d["rule"]["required"]),
-             "### period\n\n" + _keys_table(d["rule"]["properties"]["period"]["properties"], d["rule"]["properties"]["period"]["required"]),
-             "## 数据集声明 / Dataset declarations\n\n" + _keys_table(d["dataset"]["properties"], d["dataset"]["required"])
-             + "\n\nColumns:\n\n" + _keys_table(d["column"]["properties"], d["column"]["required"]),
-             "## 合同 / Contract\n\n" + _keys_table(d["contract"]["properties"], d["contract"]["required"])
-             + "\n\nLine items:\n\n" + _keys_table(d["contract"]["properties"]["line_items"]["items"]["properties"], d["contract"]["properties"]["line_items"]["items"]["required"]),
-             "## 参数 / Parameters\n\nA parameter is a plain value (`threshold: 0.9`, `start: \"2022-09-19\"` — text like a date becomes a date) "
-             "or a mapping:\n\n" + _keys_table(d["parameter"]["oneOf"][2]["properties"], ["value"])
-             + "\n\nRule-level `params` override pack-level `parameters` of the same name. Numbers are exact decimals.",
-             EXPR, _functions()]
+    parts = [
+        INTRO,
+        "## 文件的各部分 / Sections of a pack file\n\n" + _keys_table(pack["properties"]),
+        "## 规则的键 / Rule keys\n\n" + _keys_table(d["rule"]["properties"], d["rule"]["required"]),
+        "### period\n\n"
+        + _keys_table(d["rule"]["properties"]["period"]["properties"], d["rule"]["properties"]["period"]["required"]),
+        "## 数据集声明 / Dataset declarations\n\n"
+        + _keys_table(d["dataset"]["properties"], d["dataset"]["required"])
+        + "\n\nColumns:\n\n"
+        + _keys_table(d["column"]["properties"], d["column"]["required"]),
+        "## 合同 / Contract\n\n"
+        + _keys_table(d["contract"]["properties"], d["contract"]["required"])
+        + "\n\nLine items:\n\n"
+        + _keys_table(
+            d["contract"]["properties"]["line_items"]["items"]["properties"],
+            d["contract"]["properties"]["line_items"]["items"]["required"],
+        ),
+        '## 参数 / Parameters\n\nA parameter is a plain value (`threshold: 0.9`, `start: "2022-09-19"` — text like a date becomes a date) '
+        "or a mapping:\n\n"
+        + _keys_table(d["parameter"]["oneOf"][2]["properties"], ["value"])
+        + "\n\nRule-level `params` override pack-level `parameters` of the same name. Numbers are exact decimals.",
+        EXPR,
+        _functions(),
+    ]
     statuses = "\n".join(f"| `{k}` | {zh} | {en} |" for k, (zh, en) in STATUS.items() if k != "uncovered")
     w = load_schema("waivers")["properties"]["waivers"]["items"]
     m = load_schema("manifest")["properties"]["datasets"]["additionalProperties"]
     tests = load_schema("ruletests")["properties"]["tests"]["items"]
-    parts.append(TAIL.format(statuses=statuses, waiver_keys=_keys_table(w["properties"], w["required"]),
-                             manifest_keys=_keys_table(m["properties"], m["required"]),
-                             test_keys="`rules/tests/*.yaml`, run with `complycheck test`; every rule should have a passing and a failing case "
-                                       "(qualitative rules: `manual_review` and `fail`).\n\n" + _keys_table(tests["properties"], tests["required"])))
+    parts.append(
+        TAIL.format(
+            statuses=statuses,
+            waiver_keys=_keys_table(w["properties"], w["required"]),
+            manifest_keys=_keys_table(m["properties"], m["required"]),
+            test_keys="`rules/tests/*.yaml`, run with `complycheck test`; every rule should have a passing and a failing case "
+            "(qualitative rules: `manual_review` and `fail`).\n\n"
+            + _keys_table(tests["properties"], tests["required"]),
+        )
+    )
     return "\n\n".join(p.rstrip("\n") for p in parts) + "\n"
 
 
-
-
-def render_pack(pack: "RulePack") -> str:  # noqa: F821
+def render_pack(pack: RulePack) -> str:  # noqa: F821
     """For bureau staff: per line item, clause -> rule -> evidence dataset and columns -> parameter defaults."""
     from complycheck.values import show_value
 
     c = pack.contract
-    out = [f"# 规则包说明 / Rule pack: {pack.id} {pack.version}", "",
-           "> Generated by `python -m complycheck.docgen pack rules` from the pack itself; `tests/test_docs.py` fails when it is stale.", "",
-           f"合同 {c.project_no} {c.title}，采购人 {c.purchaser}，供应商 {c.supplier}，总价 {c.total_amount:,} 元。",
-           f"Contract {c.project_no}: {c.title_en or c.title}; total {c.total_amount:,} yuan.", ""]
-    sections = [("contract", "合同整体 / Contract as a whole", "")] + [(li.id, f"品目 {li.id} {li.name} / {li.name_en}", f"{li.amount:,} 元") for li in c.line_items]
+    out = [
+        f"# 规则包说明 / Rule pack: {pack.id} {pack.version}",
+        "",
+        "> Generated by `python -m complycheck.docgen pack rules` from the pack itself; `tests/test_docs.py` fails when it is stale.",
+        "",
+        f"合同 {c.project_no} {c.title}，采购人 {c.purchaser}，供应商 {c.supplier}，总价 {c.total_amount:,} 元。",
+        f"Contract {c.project_no}: {c.title_en or c.title}; total {c.total_amount:,} yuan.",
+        "",
+    ]
+    sections = [("contract", "合同整体 / Contract as a whole", "")] + [
+        (li.id, f"品目 {li.id} {li.name} / {li.name_en}", f"{li.amount:,} 元") for li in c.line_items
+    ]
     for li_id, title, amount in sections:
         rules = [r for r in pack.rules if r.line_item == li_id]
         if not rules:
             continue
-        out += [f"## {title}" + (f"（{amount}）" if amount else ""), "",
-                "| 条款 clause | 规则 rule | 标准 standard | 证据 evidence (columns) | 参数 parameters (default) |", "|---|---|---|---|---|"]
+        out += [
+            f"## {title}" + (f"（{amount}）" if amount else ""),
+            "",
+            "| 条款 clause | 规则 rule | 标准 standard | 证据 evidence (columns) | 参数 parameters (default) |",
+            "|---|---|---|---|---|",
+        ]
         for r in rules:
             src = r.views[r.source][0] if r.source in r.views else r.source
             own = [c for c in (r.where, r.expect, r.group_by) if c is not None]
-            cols = sorted({col for comp in own for col in comp.columns} | {col for comp in r.expressions() for v, col in comp.refs if v == "rows"}
-                          | ({r.distinct} if r.distinct else set()) | ({r.period.column} if r.period else set()))
+            cols = sorted(
+                {col for comp in own for col in comp.columns}
+                | {col for comp in r.expressions() for v, col in comp.refs if v == "rows"}
+                | ({r.distinct} if r.distinct else set())
+                | ({r.period.column} if r.period else set())
+            )
             hdr = pack.datasets[src].columns if src in pack.datasets else {}
             ev = f"`{src}`: " + "、".join(f"{hdr[k].header}（{k}）" if k in hdr else k for k in cols)
             others = sorted(r.reads - {src})
             if others:
                 ev += "; " + ", ".join(f"`{o}`" for o in others)
             used = sorted(r.params_used())
-            params = "; ".join(f"{n} = {show_value((r.params.get(n) or pack.parameters[n]).value)}" + (" *(民政局设定)*" if (r.params.get(n) or pack.parameters[n]).bureau_decision else "")
-                               for n in used if n in r.params or n in pack.parameters)
-            flags = (" *定性 qualitative*" if r.qualitative else "") + (" *辅助 derived*" if r.derived else "") + (f" *{r.severity}*" if r.severity != "major" else "")
+            params = "; ".join(
+                f"{n} = {show_value((r.params.get(n) or pack.parameters[n]).value)}"
+                + (" *(民政局设定)*" if (r.params.get(n) or pack.parameters[n]).bureau_decision else "")
+                for n in used
+                if n in r.params or n in pack.parameters
+            )
+            flags = (
+                (" *定性 qualitative*" if r.qualitative else "")
+                + (" *辅助 derived*" if r.derived else "")
+                + (f" *{r.severity}*" if r.severity != "major" else "")
+            )
             out.append(f"| {', '.join(r.clauses)} | `{r.id}` | {r.title}<br>{r.title_en}{flags} | {ev} | {params} |")
         out.append("")
     covered = {cid for r in pack.rules for cid in r.clauses}
     missing = [cid for cid in pack.clauses if cid not in covered]
-    out.append(f"条款覆盖 / clause coverage: {len(pack.clauses) - len(missing)}/{len(pack.clauses)}" + (f"; 未覆盖 uncovered: {', '.join(missing)}" if missing else ""))
+    out.append(
+        f"条款覆盖 / clause coverage: {len(pack.clauses) - len(missing)}/{len(pack.clauses)}"
+        + (f"; 未覆盖 uncovered: {', '.join(missing)}" if missing else "")
+    )
     return "\n".join(out) + "\n"
-
 
 
 if __name__ == "__main__":

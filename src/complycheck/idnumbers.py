@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from datetime import date
-from typing import Any, Callable
+from typing import Any
 
 ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 ID_CHECK = "10X98765432"
@@ -103,12 +104,25 @@ def with_id_births(frame: Any, births: dict[str, str], keys: dict[str, str] | No
     step1 = []
     for src in srcs:
         x, ch = pl.col(src), pl.col(src).str.slice(17, 1)
-        step1 += [x.str.slice(0, 17).str.to_integer(strict=False).alias(n17[src]), x.str.contains(r"^\d{17}[0-9X]$").alias(shape[src]),
-                  pl.when(ch == "X").then(pl.lit(10, pl.Int64)).otherwise(ch.str.to_integer(strict=False)).alias(last[src])]
+        step1 += [
+            x.str.slice(0, 17).str.to_integer(strict=False).alias(n17[src]),
+            x.str.contains(r"^\d{17}[0-9X]$").alias(shape[src]),
+            pl.when(ch == "X").then(pl.lit(10, pl.Int64)).otherwise(ch.str.to_integer(strict=False)).alias(last[src]),
+        ]
     frame = frame.with_columns(step1)
-    exprs = [id_birth(pl.col(src), lambda i, t=n17[src]: (pl.col(t) // (10 ** (16 - i))) % 10, pl.col(shape[src]), pl.col(last[src])).alias(out)
-             for src, out in births.items()]
-    exprs += [pl.when(pl.col(shape[src])).then(pl.col(n17[src]) * 11 + pl.col(last[src])).otherwise(None).alias(out) for src, out in keys.items()]
+    exprs = [
+        id_birth(
+            pl.col(src),
+            lambda i, t=n17[src]: (pl.col(t) // (10 ** (16 - i))) % 10,
+            pl.col(shape[src]),
+            pl.col(last[src]),
+        ).alias(out)
+        for src, out in births.items()
+    ]
+    exprs += [
+        pl.when(pl.col(shape[src])).then(pl.col(n17[src]) * 11 + pl.col(last[src])).otherwise(None).alias(out)
+        for src, out in keys.items()
+    ]
     return frame.with_columns(exprs).drop([*n17.values(), *shape.values(), *last.values()])
 
 
@@ -140,8 +154,10 @@ def age_from_birth(b: Any, at: Any) -> Any:
     import polars as pl
 
     at = at if isinstance(at, pl.Expr) else pl.lit(at)
-    before = (at.dt.month().cast(pl.Int32) * 100 + at.dt.day().cast(pl.Int32)) < (b.dt.month().cast(pl.Int32) * 100 + b.dt.day().cast(pl.Int32))
-    return (at.dt.year().cast(pl.Int64) - b.dt.year().cast(pl.Int64) - before.cast(pl.Int64))
+    before = (at.dt.month().cast(pl.Int32) * 100 + at.dt.day().cast(pl.Int32)) < (
+        b.dt.month().cast(pl.Int32) * 100 + b.dt.day().cast(pl.Int32)
+    )
+    return at.dt.year().cast(pl.Int64) - b.dt.year().cast(pl.Int64) - before.cast(pl.Int64)
 
 
 def sex_from_birth(x: Any, b: Any) -> Any:
@@ -149,5 +165,3 @@ def sex_from_birth(x: Any, b: Any) -> Any:
 
     odd = (x.str.slice(16, 1).cast(pl.Int64, strict=False) % 2) == 1
     return pl.when(b.is_not_null()).then(pl.when(odd).then(pl.lit("男")).otherwise(pl.lit("女"))).otherwise(None)
-
-

@@ -43,7 +43,15 @@ class Dataset:
         return {c.name: EXPR_TYPE[c.type] for c in self.columns.values()}
 
 
-EXPR_TYPE = {"string": "str", "integer": "int", "decimal": "dec", "boolean": "bool", "date": "date", "id_number": "id", "list": "list"}
+EXPR_TYPE = {
+    "string": "str",
+    "integer": "int",
+    "decimal": "dec",
+    "boolean": "bool",
+    "date": "date",
+    "id_number": "id",
+    "list": "list",
+}
 
 
 @dataclass(frozen=True)
@@ -73,9 +81,15 @@ class Contract:
     def fields(self) -> dict[str, Any]:
         """What `contract.X` means in expressions."""
         return {
-            "project_no": self.project_no, "title": self.title, "purchaser": self.purchaser, "supplier": self.supplier,
-            "agency": self.agency, "award_date": self.award_date, "total_amount": self.total_amount,
-            "service_start": self.service_start or self.award_date, "service_end": self.service_end,
+            "project_no": self.project_no,
+            "title": self.title,
+            "purchaser": self.purchaser,
+            "supplier": self.supplier,
+            "agency": self.agency,
+            "award_date": self.award_date,
+            "total_amount": self.total_amount,
+            "service_start": self.service_start or self.award_date,
+            "service_end": self.service_end,
         }
 
     def deadlines(self) -> dict[str, date]:
@@ -159,6 +173,7 @@ class Rule:
             need.setdefault(frame, set()).update(c.columns | {f"__birth__{x}" for x in c.id_columns})
             for view, col in c.refs:
                 need.setdefault(self.source if view == "rows" else view, set()).add(col)
+
         for c in self.row_expressions():
             add(self.source, c)
         if self.period is not None:
@@ -171,8 +186,19 @@ class Rule:
 
     def row_expressions(self) -> list[Compiled]:
         """Every expression of the rule that is evaluated on its population (all but the views' filters)."""
-        items = [self.where, self.expect, self.group_by, self.measure, self.groups, self.min, self.max, self.equals,
-                 self.warn_min, self.due, self.pending_if]
+        items = [
+            self.where,
+            self.expect,
+            self.group_by,
+            self.measure,
+            self.groups,
+            self.min,
+            self.max,
+            self.equals,
+            self.warn_min,
+            self.due,
+            self.pending_if,
+        ]
         if self.period is not None:
             items += [self.period.start, self.period.end, self.period.min_overlap_days]
         return [c for c in items if c is not None]
@@ -227,6 +253,7 @@ class RulePack:
                 ids.setdefault(ds, set()).update(c.id_columns)
                 for view, col in c.refs:
                     cols.setdefault(ds_of(view), set()).add(col)
+
             for c in r.row_expressions():
                 add(src, c)
             if r.period:
@@ -237,11 +264,11 @@ class RulePack:
                 add(ds, where)
         return cols, ids
 
-    def subset(self, rule_ids: set[str]) -> "RulePack":
+    def subset(self, rule_ids: set[str]) -> RulePack:
         """The pack with only these rules (and everything else as it is)."""
         return replace(self, rules=[r for r in self.rules if r.id in rule_ids])
 
-    def with_dependencies(self, rule_id: str) -> "RulePack":
+    def with_dependencies(self, rule_id: str) -> RulePack:
         """The pack with one rule and the rules it depends on, directly or not."""
         by_id = {r.id: r for r in self.rules}
         keep: set[str] = set()
@@ -265,8 +292,10 @@ class Table:
     sheet: str | None
     frame: Any
     headers: dict[str, str]  # pack column -> header as found in the file
-    problems: list["Problem"] = field(default_factory=list)
-    keyed: frozenset[str] = frozenset()  # ID columns whose every non-blank value has an integer key (see idnumbers.id_key_column)
+    problems: list[Problem] = field(default_factory=list)
+    keyed: frozenset[str] = (
+        frozenset()
+    )  # ID columns whose every non-blank value has an integer key (see idnumbers.id_key_column)
 
 
 @dataclass(frozen=True)
@@ -350,8 +379,13 @@ class Periods:
     kind: str = "periods"
 
     def to_json(self) -> dict[str, Any]:
-        return {"kind": self.kind, "met": self.met, "total": self.total, "counts": self.counts,
-                "not_applicable": self.not_applicable}
+        return {
+            "kind": self.kind,
+            "met": self.met,
+            "total": self.total,
+            "counts": self.counts,
+            "not_applicable": self.not_applicable,
+        }
 
 
 Measured = Share | Count | Value | Groups | Periods
@@ -393,7 +427,7 @@ class Result:
     title_en: str
     severity: str
     status: str
-    measured: "Measured | None"
+    measured: Measured | None
     threshold: dict[str, Any] | None
     message: str
     message_en: str

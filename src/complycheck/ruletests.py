@@ -79,9 +79,26 @@ def load_tests(pack: RulePack, folder: Path) -> list[RuleTest]:
             for name in t.get("params") or {}:
                 known = name in pack.parameters or any(name in r.params for r in pack.rules if r.id == t["rule"])
                 if not known:
-                    errors.append(RuleFileError(f"测试设置了未定义的参数“{name}”", doc.where(("tests", i, "params", name)), f"test sets undefined parameter '{name}'"))
-            out.append(RuleTest(t["name"], t["rule"], as_of, t.get("datasets") or {}, t["expect"], t.get("measured"), str(doc.where(("tests", i))),
-                                dict(t.get("params") or {}), folder))
+                    errors.append(
+                        RuleFileError(
+                            f"测试设置了未定义的参数“{name}”",
+                            doc.where(("tests", i, "params", name)),
+                            f"test sets undefined parameter '{name}'",
+                        )
+                    )
+            out.append(
+                RuleTest(
+                    t["name"],
+                    t["rule"],
+                    as_of,
+                    t.get("datasets") or {},
+                    t["expect"],
+                    t.get("measured"),
+                    str(doc.where(("tests", i))),
+                    dict(t.get("params") or {}),
+                    folder,
+                )
+            )
     if errors:
         raise ErrorList(errors)
     return out
@@ -90,10 +107,22 @@ def load_tests(pack: RulePack, folder: Path) -> list[RuleTest]:
 def _check(doc: YamlDoc, i: int, t: dict[str, Any], rule_ids: set[str], pack: RulePack) -> list[ComplycheckError]:
     errs: list[ComplycheckError] = []
     if t["rule"] not in rule_ids:
-        errs.append(RuleFileError(f"测试引用了不存在的规则“{t['rule']}”", doc.where(("tests", i, "rule")), f"test names unknown rule '{t['rule']}'"))
+        errs.append(
+            RuleFileError(
+                f"测试引用了不存在的规则“{t['rule']}”",
+                doc.where(("tests", i, "rule")),
+                f"test names unknown rule '{t['rule']}'",
+            )
+        )
     for ds in t.get("datasets") or {}:
         if ds not in pack.datasets:
-            errs.append(RuleFileError(f"测试引用了未声明的数据集“{ds}”", doc.where(("tests", i, "datasets", ds)), f"test names undeclared dataset '{ds}'"))
+            errs.append(
+                RuleFileError(
+                    f"测试引用了未声明的数据集“{ds}”",
+                    doc.where(("tests", i, "datasets", ds)),
+                    f"test names undeclared dataset '{ds}'",
+                )
+            )
     return errs
 
 
@@ -125,7 +154,9 @@ def run_test(pack: RulePack, t: RuleTest) -> TestOutcome:
         got = (res.measured.to_json() if res.measured else {}).get(k, res.details.get(k))
         if str(got) != str(want):
             problems.append(f"measured.{k} 期望 {want}，实际 {got}")
-    return TestOutcome(t, not problems, res.status, "；".join(problems) + (f"（{res.message}）" if problems else ""), res)
+    return TestOutcome(
+        t, not problems, res.status, "；".join(problems) + (f"（{res.message}）" if problems else ""), res
+    )
 
 
 def run_all(pack: RulePack, folder: Path) -> TestRun:
@@ -142,13 +173,22 @@ def run_all(pack: RulePack, folder: Path) -> TestRun:
             try:
                 packs[key] = load_pack(Path(pack.root), overrides=t.params)
             except ComplycheckError as e:
-                raise RuleFileError(f"测试“{t.name}”的参数无效：{e.message}", None, f"test '{t.name}': invalid parameter: {e.message_en}") from None
+                raise RuleFileError(
+                    f"测试“{t.name}”的参数无效：{e.message}",
+                    None,
+                    f"test '{t.name}': invalid parameter: {e.message_en}",
+                ) from None
         return packs[key]
+
     run = TestRun([run_test(pack_for(t), t) for t in tests])
     tested = {o.test.rule for o in run.outcomes}
     run.untested = [r.id for r in pack.rules if r.id not in tested]
     by_id = {r.id: r for r in pack.rules}
-    passing = {o.test.rule for o in run.outcomes if o.test.expect == ("manual_review" if by_id[o.test.rule].qualitative else "pass")}
+    passing = {
+        o.test.rule
+        for o in run.outcomes
+        if o.test.expect == ("manual_review" if by_id[o.test.rule].qualitative else "pass")
+    }
     failing = {o.test.rule for o in run.outcomes if o.test.expect == "fail"}
     run.missing_pass_case = [r.id for r in pack.rules if r.id in tested and r.id not in passing]
     run.missing_fail_case = [r.id for r in pack.rules if r.id in tested and r.id not in failing]

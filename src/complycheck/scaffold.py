@@ -105,7 +105,11 @@ tests:
 def init_pack(target: Path) -> list[Path]:
     """Write the scaffold; refuse to overwrite an existing non-empty folder."""
     if target.exists() and any(target.iterdir()):
-        raise ComplycheckError("目录已存在且不为空，未写入任何文件", Location(str(target)), "folder exists and is not empty; nothing written")
+        raise ComplycheckError(
+            "目录已存在且不为空，未写入任何文件",
+            Location(str(target)),
+            "folder exists and is not empty; nothing written",
+        )
     written = []
     for rel, text in FILES.items():
         p = target / rel

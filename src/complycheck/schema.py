@@ -5,7 +5,7 @@ from __future__ import annotations
 import difflib
 import json
 import re
-from functools import lru_cache
+from functools import cache
 from importlib import resources
 from typing import Any
 
@@ -15,7 +15,7 @@ from complycheck.errors import RuleFileError
 from complycheck.yamlsource import YamlDoc
 
 
-@lru_cache(maxsize=None)
+@cache
 def load_schema(name: str) -> dict[str, Any]:
     """A schema shipped in the package (pack, manifest, waivers, report)."""
     return json.loads(resources.files("complycheck.schemas").joinpath(f"{name}.schema.json").read_text("utf-8"))
@@ -49,12 +49,27 @@ def _message(err: jsonschema.ValidationError, doc: YamlDoc) -> tuple[str, str, t
         return f"{crumb}: 缺少必填的键“{key}”", f"{crumb}: missing required key '{key}'", path, False
     if v == "type":
         want = err.validator_value
-        return f"{crumb}: 类型应为 {want}，实际是 {_kind(err.instance)}", f"{crumb}: should be {want}, got {_kind(err.instance)}", path, False
+        return (
+            f"{crumb}: 类型应为 {want}，实际是 {_kind(err.instance)}",
+            f"{crumb}: should be {want}, got {_kind(err.instance)}",
+            path,
+            False,
+        )
     if v == "enum":
         opts = ", ".join(str(x) for x in err.validator_value)
-        return f"{crumb}: 值“{err.instance}”不在可选范围内（{opts}）", f"{crumb}: '{err.instance}' is not one of: {opts}", path, False
+        return (
+            f"{crumb}: 值“{err.instance}”不在可选范围内（{opts}）",
+            f"{crumb}: '{err.instance}' is not one of: {opts}",
+            path,
+            False,
+        )
     if v == "pattern":
-        return f"{crumb}: 值“{err.instance}”格式不对（应匹配 {err.validator_value}）", f"{crumb}: '{err.instance}' does not match {err.validator_value}", path, False
+        return (
+            f"{crumb}: 值“{err.instance}”格式不对（应匹配 {err.validator_value}）",
+            f"{crumb}: '{err.instance}' does not match {err.validator_value}",
+            path,
+            False,
+        )
     if v == "const":
         return f"{crumb}: 值应为 {err.validator_value}", f"{crumb}: must be {err.validator_value}", path, False
     if v in ("minItems", "minProperties", "minLength"):
@@ -65,7 +80,14 @@ def _message(err: jsonschema.ValidationError, doc: YamlDoc) -> tuple[str, str, t
 
 
 def _kind(v: Any) -> str:
-    return {dict: "映射/object", list: "列表/array", str: "文本/string", bool: "布尔/boolean", int: "整数/integer", float: "数字/number"}.get(type(v), "空/null" if v is None else type(v).__name__)
+    return {
+        dict: "映射/object",
+        list: "列表/array",
+        str: "文本/string",
+        bool: "布尔/boolean",
+        int: "整数/integer",
+        float: "数字/number",
+    }.get(type(v), "空/null" if v is None else type(v).__name__)
 
 
 def _leaf(err: jsonschema.ValidationError) -> jsonschema.ValidationError:
@@ -79,7 +101,13 @@ def validate(doc: YamlDoc, schema_name: str) -> list[RuleFileError]:
     if not isinstance(doc.data, dict):
         what = "空文件" if doc.data is None else f"顶层是{_kind(doc.data)}"
         what_en = "empty file" if doc.data is None else f"top level is {_kind(doc.data)}"
-        return [RuleFileError(f"{what}；顶层必须是映射（键: 值）", doc.where(()), f"{what_en}; the top level must be a mapping (key: value)")]
+        return [
+            RuleFileError(
+                f"{what}；顶层必须是映射（键: 值）",
+                doc.where(()),
+                f"{what_en}; the top level must be a mapping (key: value)",
+            )
+        ]
     validator = jsonschema.Draft202012Validator(load_schema(schema_name))
     out: list[RuleFileError] = []
     seen: set[tuple[Any, ...]] = set()

@@ -9,11 +9,27 @@ from typing import Any
 
 from complycheck.model import Column, Dataset, RulePack
 
-TYPE_WORDS = {"string": ("文本", "text"), "integer": ("整数", "whole number"), "decimal": ("数字（可带千分位、%、万元）", "number"),
-              "boolean": ("是/否", "yes/no (是/否)"), "date": ("日期，如 2022-10-31 或 2022年10月31日", "date, e.g. 2022-10-31"),
-              "id_number": ("18 位公民身份号码（请设为文本格式，勿用科学计数法）", "18-character resident ID number (format the column as text)"),
-              "list": ("多个值用顿号“、”分隔", "several values separated by 、")}
-EXAMPLES = {"string": "", "integer": "12", "decimal": "1,200.50", "boolean": "是", "date": "2022-10-31", "id_number": "150502195001010119", "list": "党建、财务管理"}
+TYPE_WORDS = {
+    "string": ("文本", "text"),
+    "integer": ("整数", "whole number"),
+    "decimal": ("数字（可带千分位、%、万元）", "number"),
+    "boolean": ("是/否", "yes/no (是/否)"),
+    "date": ("日期，如 2022-10-31 或 2022年10月31日", "date, e.g. 2022-10-31"),
+    "id_number": (
+        "18 位公民身份号码（请设为文本格式，勿用科学计数法）",
+        "18-character resident ID number (format the column as text)",
+    ),
+    "list": ("多个值用顿号“、”分隔", "several values separated by 、"),
+}
+EXAMPLES = {
+    "string": "",
+    "integer": "12",
+    "decimal": "1,200.50",
+    "boolean": "是",
+    "date": "2022-10-31",
+    "id_number": "150502195001010119",
+    "list": "党建、财务管理",
+}
 
 
 def safe_cell(v: Any) -> Any:
@@ -24,11 +40,30 @@ def safe_cell(v: Any) -> Any:
 
 
 def _notes(ds: Dataset) -> list[list[Any]]:
-    rows: list[list[Any]] = [["列名 / header", "字段 / key", "类型 / type", "可选值 / allowed values", "示例 / example", "个人信息 / personal", "说明 / note"]]
+    rows: list[list[Any]] = [
+        [
+            "列名 / header",
+            "字段 / key",
+            "类型 / type",
+            "可选值 / allowed values",
+            "示例 / example",
+            "个人信息 / personal",
+            "说明 / note",
+        ]
+    ]
     for c in ds.columns.values():
         zh, en = TYPE_WORDS[c.type]
-        rows.append([c.header, c.name, f"{zh} / {en}", "、".join(c.values), c.example or EXAMPLES[c.type] if not c.values else c.values[0],
-                     "是（报告中脱敏）" if c.personal or c.type == "id_number" else "", ("必填列。" if c.required else "") + (c.description or c.header_en)])
+        rows.append(
+            [
+                c.header,
+                c.name,
+                f"{zh} / {en}",
+                "、".join(c.values),
+                c.example or EXAMPLES[c.type] if not c.values else c.values[0],
+                "是（报告中脱敏）" if c.personal or c.type == "id_number" else "",
+                ("必填列。" if c.required else "") + (c.description or c.header_en),
+            ]
+        )
     return [[safe_cell(x) for x in r] for r in rows]
 
 
@@ -38,7 +73,9 @@ def _validation(ws: Any, col_letter: str, c: Column) -> None:
     rng = f"{col_letter}2:{col_letter}5000"
     dv = None
     if c.values and sum(len(v) + 1 for v in c.values) < 250:
-        dv = DataValidation(type="list", formula1='"' + ",".join(v.replace('"', "") for v in c.values) + '"', allow_blank=True)
+        dv = DataValidation(
+            type="list", formula1='"' + ",".join(v.replace('"', "") for v in c.values) + '"', allow_blank=True
+        )
     elif c.type == "boolean":
         dv = DataValidation(type="list", formula1='"是,否"', allow_blank=True)
     elif c.type == "date":
@@ -102,6 +139,10 @@ def write_templates(pack: RulePack, out: Path, fmt: str) -> list[Path]:
         manifest["datasets"][name] = {"file": path.name}
         written.append(path)
     m = out / "manifest.yaml"
-    m.write_text("# 证据清单（由 complycheck template 生成）/ evidence manifest\n" + yaml.safe_dump(manifest, allow_unicode=True, sort_keys=False), "utf-8")
+    m.write_text(
+        "# 证据清单（由 complycheck template 生成）/ evidence manifest\n"
+        + yaml.safe_dump(manifest, allow_unicode=True, sort_keys=False),
+        "utf-8",
+    )
     written.append(m)
     return written

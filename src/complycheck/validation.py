@@ -28,12 +28,26 @@ def unused_parameters(pack: RulePack) -> list[Finding]:
     out = []
     for name in pack.parameters:
         if name not in used:
-            out.append(Finding(pack.root, f"参数“{name}”已定义但没有规则使用", f"parameter '{name}' is defined but no rule uses it", "warning"))
+            out.append(
+                Finding(
+                    pack.root,
+                    f"参数“{name}”已定义但没有规则使用",
+                    f"parameter '{name}' is defined but no rule uses it",
+                    "warning",
+                )
+            )
     for r in pack.rules:
         for name in r.params:
             own = r.params_used()
             if name not in own:
-                out.append(Finding(str(r.location), f"规则 {r.id} 的参数“{name}”没有被使用", f"rule {r.id}: parameter '{name}' is not used", "warning"))
+                out.append(
+                    Finding(
+                        str(r.location),
+                        f"规则 {r.id} 的参数“{name}”没有被使用",
+                        f"rule {r.id}: parameter '{name}' is not used",
+                        "warning",
+                    )
+                )
     return out
 
 
@@ -60,6 +74,12 @@ def validate_all(rules: Path, evidence: Path | None) -> list[Finding]:
     for name in missing:
         readers = [r.id for r in pack.rules if name in r.reads and name not in r.optional]
         if readers:
-            out.append(Finding(str(evidence / "manifest.yaml"), f"清单中没有数据集“{name}”（{pack.datasets[name].title}），规则 {', '.join(readers[:5])} 将缺少证据",
-                               f"the manifest has no dataset '{name}'; rules {', '.join(readers[:5])} will lack evidence", "warning"))
+            out.append(
+                Finding(
+                    str(evidence / "manifest.yaml"),
+                    f"清单中没有数据集“{name}”（{pack.datasets[name].title}），规则 {', '.join(readers[:5])} 将缺少证据",
+                    f"the manifest has no dataset '{name}'; rules {', '.join(readers[:5])} will lack evidence",
+                    "warning",
+                )
+            )
     return out

@@ -12,12 +12,63 @@ import unicodedata
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
-TRUE_WORDS = {"是", "有", "√", "✓", "✔", "y", "yes", "true", "t", "1", "达标", "合格", "已注册", "已签收", "签收", "已发放", "对", "已完成", "完成"}
-FALSE_WORDS = {"否", "无", "×", "✗", "✘", "x", "n", "no", "false", "f", "0", "不达标", "不合格", "未注册", "未签收", "未发放", "错", "未完成"}
+TRUE_WORDS = {
+    "是",
+    "有",
+    "√",
+    "✓",
+    "✔",
+    "y",
+    "yes",
+    "true",
+    "t",
+    "1",
+    "达标",
+    "合格",
+    "已注册",
+    "已签收",
+    "签收",
+    "已发放",
+    "对",
+    "已完成",
+    "完成",
+}
+FALSE_WORDS = {
+    "否",
+    "无",
+    "×",
+    "✗",
+    "✘",
+    "x",
+    "n",
+    "no",
+    "false",
+    "f",
+    "0",
+    "不达标",
+    "不合格",
+    "未注册",
+    "未签收",
+    "未发放",
+    "错",
+    "未完成",
+}
 
 EXCEL_EPOCH = date(1899, 12, 30)
 EXCEL_EPOCH_1904 = date(1904, 1, 1)
-_CN_DIGITS = {"〇": "0", "零": "0", "一": "1", "二": "2", "三": "3", "四": "4", "五": "5", "六": "6", "七": "7", "八": "8", "九": "9"}
+_CN_DIGITS = {
+    "〇": "0",
+    "零": "0",
+    "一": "1",
+    "二": "2",
+    "三": "3",
+    "四": "4",
+    "五": "5",
+    "六": "6",
+    "七": "7",
+    "八": "8",
+    "九": "9",
+}
 HYPHEN_CHARS = "－—–‐‑‒―"  # unified to "-"
 _HYPHENS = str.maketrans({c: "-" for c in HYPHEN_CHARS})
 
@@ -111,7 +162,7 @@ def parse_decimal(s: str) -> Decimal:
     t = re.sub(r"(余|多)$", "", t)
     if t.endswith("万元") or t.endswith("万"):
         scale = Decimal(10000)
-        t = t[: -2] if t.endswith("万元") else t[:-1]
+        t = t[:-2] if t.endswith("万元") else t[:-1]
     pct = t.endswith("%")
     if pct:
         t = t[:-1]

@@ -46,7 +46,9 @@ _StrictResolver.add_implicit_resolver(
     re.compile(r"^[-+]?(?:[0-9]+\.[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?$"),
     list("-+0123456789."),
 )
-_StrictResolver.add_implicit_resolver("tag:yaml.org,2002:null", re.compile(r"^(?:~|null|Null|NULL|)$"), ["~", "n", "N", ""])
+_StrictResolver.add_implicit_resolver(
+    "tag:yaml.org,2002:null", re.compile(r"^(?:~|null|Null|NULL|)$"), ["~", "n", "N", ""]
+)
 
 
 class _Loader(Reader, Scanner, Parser, Composer, SafeConstructor, _StrictResolver):
@@ -64,18 +66,29 @@ class _Loader(Reader, Scanner, Parser, Composer, SafeConstructor, _StrictResolve
     def compose_node(self, parent: Node | None, index: Any) -> Node | None:  # type: ignore[override]
         event = self.peek_event()
         if isinstance(event, yaml.AliasEvent):
-            raise _err(self.file, event.start_mark, "不允许使用 YAML 别名（*引用）", "YAML aliases (*ref) are not allowed")
+            raise _err(
+                self.file, event.start_mark, "不允许使用 YAML 别名（*引用）", "YAML aliases (*ref) are not allowed"
+            )
         if getattr(event, "anchor", None):
-            raise _err(self.file, event.start_mark, "不允许使用 YAML 锚点（&定义）", "YAML anchors (&name) are not allowed")
+            raise _err(
+                self.file, event.start_mark, "不允许使用 YAML 锚点（&定义）", "YAML anchors (&name) are not allowed"
+            )
         tag = getattr(event, "tag", None)
         if tag not in (None, "!"):
-            raise _err(self.file, event.start_mark, f"不允许使用 YAML 标签 {tag}", f"YAML tags such as {tag} are not allowed")
+            raise _err(
+                self.file, event.start_mark, f"不允许使用 YAML 标签 {tag}", f"YAML tags such as {tag} are not allowed"
+            )
         self.count += 1
         if self.count > MAX_NODES:
             raise _err(self.file, event.start_mark, "文件过大（节点过多）", "file too large (too many nodes)")
         self.depth += 1
         if self.depth > MAX_DEPTH:
-            raise _err(self.file, event.start_mark, f"嵌套过深（超过 {MAX_DEPTH} 层）", f"nesting deeper than {MAX_DEPTH} levels")
+            raise _err(
+                self.file,
+                event.start_mark,
+                f"嵌套过深（超过 {MAX_DEPTH} 层）",
+                f"nesting deeper than {MAX_DEPTH} levels",
+            )
         try:
             return super().compose_node(parent, index)
         finally:
@@ -116,13 +129,17 @@ class YamlDoc:
 def decode_text(raw: bytes, file: str) -> str:
     """Decode a rule file: UTF-8 (a BOM is fine); anything else is a clear error with its line."""
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise RuleFileError("文件是 UTF-16 编码，请另存为 UTF-8", Location(file, 1, 1), "file is UTF-16; save it as UTF-8")
+        raise RuleFileError(
+            "文件是 UTF-16 编码，请另存为 UTF-8", Location(file, 1, 1), "file is UTF-16; save it as UTF-8"
+        )
     if raw.startswith(b"\xef\xbb\xbf"):
         raw = raw[3:]
     nul = raw.find(b"\x00")
     if nul >= 0:
         line = raw.count(b"\n", 0, nul) + 1
-        raise RuleFileError("文件含有 NUL 字节（不是文本文件？）", Location(file, line, 1), "file contains NUL bytes (not a text file?)")
+        raise RuleFileError(
+            "文件含有 NUL 字节（不是文本文件？）", Location(file, line, 1), "file contains NUL bytes (not a text file?)"
+        )
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as e:
@@ -143,20 +160,32 @@ def _prescan(text: str, file: str) -> None:
         stripped = line.lstrip(" ")
         if stripped.startswith("\u3000"):
             raise RuleFileError(
-                "缩进使用了全角空格（U+3000），请改用半角空格", Location(file, no, len(line) - len(stripped) + 1),
+                "缩进使用了全角空格（U+3000），请改用半角空格",
+                Location(file, no, len(line) - len(stripped) + 1),
                 "indentation uses the ideographic space U+3000; use ASCII spaces",
             )
         if stripped.startswith("\t"):
-            raise RuleFileError("缩进使用了制表符，请改用空格", Location(file, no, len(line) - len(stripped) + 1), "indentation uses a tab; use spaces")
+            raise RuleFileError(
+                "缩进使用了制表符，请改用空格",
+                Location(file, no, len(line) - len(stripped) + 1),
+                "indentation uses a tab; use spaces",
+            )
         m = re.match(r"^\s*-?\s*([A-Za-z_][\w.-]*)\s*：", line)
         if m and ":" not in line[: m.end()]:
             raise RuleFileError(
-                f"“{m.group(1)}”后面是全角冒号“：”，请改用半角冒号“:”", Location(file, no, m.end()),
+                f"“{m.group(1)}”后面是全角冒号“：”，请改用半角冒号“:”",
+                Location(file, no, m.end()),
                 f"'{m.group(1)}' is followed by a full-width colon '：'; use ':'",
             )
 
 
-def _construct(loader: _Loader, node: Node, path: Path_, positions: dict[Path_, tuple[int, int]], keys: dict[Path_, tuple[int, int]] | None = None) -> Any:
+def _construct(
+    loader: _Loader,
+    node: Node,
+    path: Path_,
+    positions: dict[Path_, tuple[int, int]],
+    keys: dict[Path_, tuple[int, int]] | None = None,
+) -> Any:
     keys = {} if keys is None else keys
     positions[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
     if isinstance(node, ScalarNode):
@@ -176,8 +205,10 @@ def _construct(loader: _Loader, node: Node, path: Path_, positions: dict[Path_, 
             key = str(key) if not isinstance(key, str) else key
             if key in seen:
                 raise _err(
-                    loader.file, knode.start_mark,
-                    f"键“{key}”重复（第 {seen[key]} 行已定义）", f"duplicate key '{key}' (first defined on line {seen[key]})",
+                    loader.file,
+                    knode.start_mark,
+                    f"键“{key}”重复（第 {seen[key]} 行已定义）",
+                    f"duplicate key '{key}' (first defined on line {seen[key]})",
                 )
             seen[key] = knode.start_mark.line + 1
             keys[path + (key,)] = (knode.start_mark.line + 1, knode.start_mark.column + 1)
@@ -232,7 +263,13 @@ def _load_fast(text: str, file: str) -> YamlDoc | None:
     def node(ev: Any, path: Path_, depth: int) -> Any:
         nonlocal count
         count += 1
-        if count > MAX_NODES or depth > MAX_DEPTH or isinstance(ev, yaml.AliasEvent) or getattr(ev, "anchor", None) or getattr(ev, "tag", None) is not None:
+        if (
+            count > MAX_NODES
+            or depth > MAX_DEPTH
+            or isinstance(ev, yaml.AliasEvent)
+            or getattr(ev, "anchor", None)
+            or getattr(ev, "tag", None) is not None
+        ):
             raise _Fallback()
         positions[path] = (ev.start_mark.line + 1, ev.start_mark.column + 1)
         if isinstance(ev, yaml.ScalarEvent):
@@ -246,7 +283,13 @@ def _load_fast(text: str, file: str) -> YamlDoc | None:
             out: dict[str, Any] = {}
             while not isinstance(kev := parser.get_event(), yaml.MappingEndEvent):
                 count += 1
-                if not isinstance(kev, yaml.ScalarEvent) or kev.anchor or kev.tag is not None or count > MAX_NODES or depth + 1 > MAX_DEPTH:
+                if (
+                    not isinstance(kev, yaml.ScalarEvent)
+                    or kev.anchor
+                    or kev.tag is not None
+                    or count > MAX_NODES
+                    or depth + 1 > MAX_DEPTH
+                ):
                     raise _Fallback()
                 key = scalar(kev)
                 key = str(key) if not isinstance(key, str) else key
@@ -265,7 +308,9 @@ def _load_fast(text: str, file: str) -> YamlDoc | None:
         if not isinstance(ev, yaml.DocumentStartEvent):
             return None
         data = node(parser.get_event(), (), 1)
-        if not isinstance(parser.get_event(), yaml.DocumentEndEvent) or not isinstance(parser.get_event(), yaml.StreamEndEvent):
+        if not isinstance(parser.get_event(), yaml.DocumentEndEvent) or not isinstance(
+            parser.get_event(), yaml.StreamEndEvent
+        ):
             return None
     except (_Fallback, yaml.YAMLError, RecursionError, ValueError, TypeError):
         return None
@@ -281,7 +326,11 @@ def load_yaml_text(text: str, file: str, fast: bool = True) -> YamlDoc:
     the pure-Python loader does (errors, anchors, tags, limits) is left to that loader, so results and error
     messages do not depend on the path (tests/test_yamlsource.py compares them)."""
     if len(text.encode("utf-8", "surrogatepass")) > MAX_FILE_BYTES:
-        raise RuleFileError(f"文件超过 {MAX_FILE_BYTES // 1024 // 1024} MB 上限", Location(file), f"file exceeds the {MAX_FILE_BYTES // 1024 // 1024} MB limit")
+        raise RuleFileError(
+            f"文件超过 {MAX_FILE_BYTES // 1024 // 1024} MB 上限",
+            Location(file),
+            f"file exceeds the {MAX_FILE_BYTES // 1024 // 1024} MB limit",
+        )
     _prescan(text, file)
     if fast:
         doc = _load_fast(text, file)
@@ -303,7 +352,11 @@ def load_yaml_text(text: str, file: str, fast: bool = True) -> YamlDoc:
     except yaml.YAMLError as e:  # ReaderError (control characters) and friends
         pos = getattr(e, "position", None)
         line = text.count("\n", 0, pos) + 1 if isinstance(pos, int) else None
-        raise RuleFileError(f"YAML 无法读取：{_short(e)}", Location(file, line, 1 if line else None), f"YAML cannot be read: {_short(e)}") from None
+        raise RuleFileError(
+            f"YAML 无法读取：{_short(e)}",
+            Location(file, line, 1 if line else None),
+            f"YAML cannot be read: {_short(e)}",
+        ) from None
     except RecursionError:
         raise RuleFileError("嵌套过深", Location(file), "nesting too deep") from None
     finally:
@@ -322,7 +375,9 @@ def load_yaml_file(path: Path, display: str | None = None) -> YamlDoc:
     try:
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
-            raise RuleFileError(f"文件超过 {MAX_FILE_BYTES // 1024 // 1024} MB 上限", Location(name), "file exceeds the size limit")
+            raise RuleFileError(
+                f"文件超过 {MAX_FILE_BYTES // 1024 // 1024} MB 上限", Location(name), "file exceeds the size limit"
+            )
         raw = path.read_bytes()
     except OSError as e:
         raise RuleFileError(f"无法读取文件：{e.strerror}", Location(name), f"cannot read file: {e.strerror}") from None

@@ -3,8 +3,9 @@ language's EvalContext protocol."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
-from typing import Any, Callable
+from typing import Any
 
 from complycheck.idnumbers import id_key_column
 from complycheck.lang.types import Compiled
@@ -20,8 +21,15 @@ class RuleContext:
 
     id_birth_cached = True  # tables from the loaders carry the birth-date column of every ID column
 
-    def __init__(self, tables: dict[str, Table], as_of: date, rule: Rule, personal: dict[str, dict[str, str]], streaming: bool = False,
-                 hold: Callable[[Any], Any] | None = None):
+    def __init__(
+        self,
+        tables: dict[str, Table],
+        as_of: date,
+        rule: Rule,
+        personal: dict[str, dict[str, str]],
+        streaming: bool = False,
+        hold: Callable[[Any], Any] | None = None,
+    ):
         self.current: Any = None  # the frame a row expression is being built for (builders may join columns onto it)
         self.current_ds: str | None = None  # the dataset that frame's rows come from
         self.tables = tables
@@ -95,7 +103,6 @@ class RuleContext:
             lf = self.hold(self.with_value(lf, where, "__v", ds).filter(pl.col("__v")).drop("__v"))
         self.cache[view] = lf
         return lf
-
 
 
 def as_expr(v: Any) -> Any:

@@ -28,6 +28,24 @@ class Draft:
 
     def freeze(self) -> Result:
         r = self.rule
-        return Result(r.id, r.line_item, r.clauses, r.title, r.title_en, r.severity, self.status, self.measured,
-                      self.threshold, self.message, self.message_en, tuple(self.failures), self.failure_count,
-                      self.details, self.waiver, r.qualitative, r.review, r.review_en, r.derived)
+        return Result(
+            r.id,
+            r.line_item,
+            r.clauses,
+            r.title,
+            r.title_en,
+            r.severity,
+            self.status,
+            self.measured,
+            self.threshold,
+            self.message,
+            self.message_en,
+            tuple(self.failures),
+            self.failure_count,
+            self.details,
+            self.waiver,
+            r.qualitative,
+            r.review,
+            r.review_en,
+            r.derived,
+        )

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
-from typing import Any, Callable
+from typing import Any
 
 from complycheck.engine import modes
 from complycheck.engine.context import RuleContext
@@ -17,16 +18,24 @@ from complycheck.model import LineItemVerdict, Problem, Report, Rule, RulePack, 
 Progress = Callable[..., None]
 
 
-def evaluate(pack: RulePack, tables: dict[str, Table], as_of: date, waivers: list[Waiver] | None = None,
-             inputs: list[dict[str, Any]] | None = None, data_problems: list[Problem] | None = None,
-             hold: Callable[[Any], Any] | None = None, progress: Progress | None = None) -> Report:
+def evaluate(
+    pack: RulePack,
+    tables: dict[str, Table],
+    as_of: date,
+    waivers: list[Waiver] | None = None,
+    inputs: list[dict[str, Any]] | None = None,
+    data_problems: list[Problem] | None = None,
+    hold: Callable[[Any], Any] | None = None,
+    progress: Progress | None = None,
+) -> Report:
     """Evaluate every rule, roll results up into line items and the contract.
 
     `hold`, for streamed tables: a function given a LazyFrame several questions will be asked of, returning an
     equivalent one that is cheap to read again (the caller's to write where it likes; the engine does no I/O).
     `progress(i, n, rule_id, None, "rules")` hears of each rule decided."""
-    import polars as pl
     from concurrent.futures import ThreadPoolExecutor
+
+    import polars as pl
 
     waivers = waivers or []
     notes: list[tuple[str, str]] = []
@@ -57,18 +66,44 @@ def evaluate(pack: RulePack, tables: dict[str, Table], as_of: date, waivers: lis
     contract_results = [r for r in ordered if r.line_item == "contract"]
     c_verdict, _, _ = roll_up(contract_results)
     verdicts = [i.verdict for i in items] + [c_verdict]
-    overall = "not_accepted" if "not_accepted" in verdicts else ("needs_review" if "needs_review" in verdicts else "accepted")
+    overall = (
+        "not_accepted" if "not_accepted" in verdicts else ("needs_review" if "needs_review" in verdicts else "accepted")
+    )
     if pack.contract.service_start is None:
-        notes.append(("合同未给出服务开始日期，按中标公告日期计算（假定值）", "the contract gives no service start; the award date is assumed"))
+        notes.append(
+            (
+                "合同未给出服务开始日期，按中标公告日期计算（假定值）",
+                "the contract gives no service start; the award date is assumed",
+            )
+        )
     for w in waivers:
         if w.rule not in drafts:
             notes.append((f"豁免文件中的规则“{w.rule}”不存在", f"waiver names unknown rule '{w.rule}'"))
-    return Report(pack.contract, pack.id, pack.version, as_of, overall, items, contract_results,
-                  coverage(pack, ordered), inputs or [], pack.parameters, notes, data_problems or [], pack.clauses)
+    return Report(
+        pack.contract,
+        pack.id,
+        pack.version,
+        as_of,
+        overall,
+        items,
+        contract_results,
+        coverage(pack, ordered),
+        inputs or [],
+        pack.parameters,
+        notes,
+        data_problems or [],
+        pack.clauses,
+    )
 
 
-def evaluate_rule(pack: RulePack, rule: Rule, tables: dict[str, Table], as_of: date, streaming: bool = False,
-                  hold: Callable[[Any], Any] | None = None) -> Draft:
+def evaluate_rule(
+    pack: RulePack,
+    rule: Rule,
+    tables: dict[str, Table],
+    as_of: date,
+    streaming: bool = False,
+    hold: Callable[[Any], Any] | None = None,
+) -> Draft:
     """One rule's result (before dependencies and waivers)."""
     res = Draft(rule)
     absent_optional = [n for n in rule.optional if n not in tables]

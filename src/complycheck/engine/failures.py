@@ -13,8 +13,16 @@ from complycheck.model import Failure, Rule, RulePack
 MAX_FAILURES = 50
 
 
-def row_failures(ctx: RuleContext, rule: Rule, failing: Any, cols: list[str], res: Draft, zh: str, en: str,
-                 unknown_col: str | None = None) -> None:
+def row_failures(
+    ctx: RuleContext,
+    rule: Rule,
+    failing: Any,
+    cols: list[str],
+    res: Draft,
+    zh: str,
+    en: str,
+    unknown_col: str | None = None,
+) -> None:
     """Count the failing rows and list the first MAX_FAILURES of them (masked)."""
     import polars as pl
 
@@ -25,16 +33,31 @@ def row_failures(ctx: RuleContext, rule: Rule, failing: Any, cols: list[str], re
     personal = ctx.personal.get(ds_name, {})
     shown = [c for c in cols if c in failing.columns][:8]
     for row in failing.head(MAX_FAILURES).iter_rows(named=True):
-        vals = {c: mask_value(row[c], personal.get(c)) if personal.get(c) else mask_text(show(row[c]) if row[c] is not None else "")
-                for c in shown}
+        vals = {
+            c: mask_value(row[c], personal.get(c))
+            if personal.get(c)
+            else mask_text(show(row[c]) if row[c] is not None else "")
+            for c in shown
+        }
         unknown = unknown_col is not None and row.get(unknown_col) is None
         reason = ("因空白无法判断：" if unknown else "") + zh
         reason_en = ("unknown because of blank cells: " if unknown else "") + en
-        res.failures.append(Failure(table.file, table.sheet, row["__row"], ", ".join(table.headers.get(c, c) for c in shown) or None,
-                                    vals, reason, reason_en))
+        res.failures.append(
+            Failure(
+                table.file,
+                table.sheet,
+                row["__row"],
+                ", ".join(table.headers.get(c, c) for c in shown) or None,
+                vals,
+                reason,
+                reason_en,
+            )
+        )
 
 
 def personal_columns(pack: RulePack) -> dict[str, dict[str, str]]:
     """dataset -> column -> kind of personal data (ID-number columns always count)."""
-    return {n: {c.name: (c.personal or "id_number") for c in ds.columns.values() if c.personal or c.type == "id_number"}
-            for n, ds in pack.datasets.items()}
+    return {
+        n: {c.name: (c.personal or "id_number") for c in ds.columns.values() if c.personal or c.type == "id_number"}
+        for n, ds in pack.datasets.items()
+    }

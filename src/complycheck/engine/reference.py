@@ -17,18 +17,31 @@ from typing import Any
 import simpleeval
 
 from complycheck import values as V
-from complycheck.lang.types import Compiled, to_fraction
 from complycheck.lang import REGISTRY
+from complycheck.lang.types import Compiled, to_fraction
 from complycheck.model import Rule, RulePack, Table
 
-_CMP = {ast.Eq: operator.eq, ast.NotEq: operator.ne, ast.Lt: operator.lt, ast.LtE: operator.le, ast.Gt: operator.gt, ast.GtE: operator.ge}
-_BIN = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.Div: operator.truediv, ast.Mod: operator.mod}
+_CMP = {
+    ast.Eq: operator.eq,
+    ast.NotEq: operator.ne,
+    ast.Lt: operator.lt,
+    ast.LtE: operator.le,
+    ast.Gt: operator.gt,
+    ast.GtE: operator.ge,
+}
+_BIN = {
+    ast.Add: operator.add,
+    ast.Sub: operator.sub,
+    ast.Mult: operator.mul,
+    ast.Div: operator.truediv,
+    ast.Mod: operator.mod,
+}
 
 
 class _Row(simpleeval.SimpleEval):
     """simpleeval with three-valued logic: a blank (None) makes a comparison or arithmetic unknown."""
 
-    def __init__(self, ref: "Reference"):
+    def __init__(self, ref: Reference):
         super().__init__()
         self.ref = ref
         self.row: dict[str, Any] = {}
@@ -82,6 +95,7 @@ class _Row(simpleeval.SimpleEval):
             if name == "age" and isinstance(args[1], str):
                 args = (args[0], V.to_date(args[1]))
             return f.py(*args)
+
         return call
 
     def _boolop(self, node: ast.BoolOp) -> Any:
@@ -212,7 +226,9 @@ class Reference:
             num = sum(groups.values()) + sum(loose)
             den = len(groups) + len(loose)
             bad = {k for k, ok in groups.items() if not ok}
-            failing = {x["__row"] for x, ok in zip(rows, oks) if not ok and (x[r.distinct] is None or x[r.distinct] in bad)}
+            failing = {
+                x["__row"] for x, ok in zip(rows, oks) if not ok and (x[r.distinct] is None or x[r.distinct] in bad)
+            }
         else:
             num, den = sum(oks), len(oks)
             failing = {x["__row"] for x, ok in zip(rows, oks) if not ok}

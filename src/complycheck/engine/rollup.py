@@ -10,7 +10,17 @@ from complycheck.engine.draft import Draft
 from complycheck.model import BLOCKING, OPEN, Result, Rule, RulePack, Waiver
 
 SEVERITY_BLOCKS = {"critical", "major"}
-STATUS_ORDER = ["error", "fail", "missing_evidence", "pending", "manual_review", "warn", "waived", "not_applicable", "pass"]
+STATUS_ORDER = [
+    "error",
+    "fail",
+    "missing_evidence",
+    "pending",
+    "manual_review",
+    "warn",
+    "waived",
+    "not_applicable",
+    "pass",
+]
 
 
 def dependency_order(rules: list[Rule]) -> list[Rule]:
@@ -25,6 +35,7 @@ def dependency_order(rules: list[Rule]) -> list[Rule]:
         for d in r.depends_on:
             visit(by_id[d])
         out.append(r)
+
     for r in rules:
         visit(r)
     return out
@@ -47,7 +58,14 @@ def coverage(pack: RulePack, results: list[Result]) -> list[dict[str, Any]]:
         rs = [r for r in results if cid in r.clauses]
         status = "uncovered" if not rs else min((r.status for r in rs), key=STATUS_ORDER.index)
         clause = pack.clauses.get(cid)
-        out.append({"clause": cid, "line_item": clause.line_item if clause else "", "rules": [r.rule for r in rs], "status": status})
+        out.append(
+            {
+                "clause": cid,
+                "line_item": clause.line_item if clause else "",
+                "rules": [r.rule for r in rs],
+                "status": status,
+            }
+        )
     return out
 
 
@@ -64,7 +82,13 @@ def apply_waiver(rule: Rule, res: Draft, waivers: list[Waiver], as_of: date, not
     for w in waivers:
         if w.rule != rule.id:
             continue
-        info = {"reason": w.reason, "approver": w.approver, "reference": w.reference, "start": w.start.isoformat(), "expires": w.expires.isoformat()}
+        info = {
+            "reason": w.reason,
+            "approver": w.approver,
+            "reference": w.reference,
+            "start": w.start.isoformat(),
+            "expires": w.expires.isoformat(),
+        }
         if w.start <= as_of <= w.expires:
             info["active"] = True
             res.waiver = info
@@ -79,4 +103,9 @@ def apply_waiver(rule: Rule, res: Draft, waivers: list[Waiver], as_of: date, not
             state_en = "expired" if as_of > w.expires else "not yet in force"
             res.message += f"（豁免{state}，不再适用：{w.start}～{w.expires}）"
             res.message_en += f" (waiver {state_en} and not applied: {w.start} to {w.expires})"
-            notes.append((f"规则 {rule.id} 的豁免{state}（{w.start}～{w.expires}），未适用", f"waiver for {rule.id} {state_en} ({w.start} to {w.expires}); not applied"))
+            notes.append(
+                (
+                    f"规则 {rule.id} 的豁免{state}（{w.start}～{w.expires}），未适用",
+                    f"waiver for {rule.id} {state_en} ({w.start} to {w.expires}); not applied",
+                )
+            )

@@ -19,9 +19,16 @@ BIG_FILE_BYTES = 32 * 1024 * 1024
 SPILL_MIN_BYTES = 8 * 1024 * 1024
 
 
-def load_evidence(root: Path, datasets: dict[str, Dataset], only: set[str] | None = None, progress: Any = None,
-                  columns: dict[str, set[str]] | None = None, id_columns: dict[str, set[str]] | None = None,
-                  spill: Path | None = None, spill_min_bytes: int = SPILL_MIN_BYTES) -> Evidence:
+def load_evidence(
+    root: Path,
+    datasets: dict[str, Dataset],
+    only: set[str] | None = None,
+    progress: Any = None,
+    columns: dict[str, set[str]] | None = None,
+    id_columns: dict[str, set[str]] | None = None,
+    spill: Path | None = None,
+    spill_min_bytes: int = SPILL_MIN_BYTES,
+) -> Evidence:
     """Read every dataset the manifest names; all input errors are raised together.
 
     With `spill` (a private folder that outlives the evaluation), the tables of files of at least `spill_min_bytes`
@@ -36,7 +43,13 @@ def load_evidence(root: Path, datasets: dict[str, Dataset], only: set[str] | Non
     jobs = []
     for name, entry in entries:
         if name not in datasets:
-            errors.append(EvidenceError(f"清单中的数据集“{name}”未在规则包中声明", doc.where(("datasets", name)), f"dataset '{name}' is not declared by the rule pack"))
+            errors.append(
+                EvidenceError(
+                    f"清单中的数据集“{name}”未在规则包中声明",
+                    doc.where(("datasets", name)),
+                    f"dataset '{name}' is not declared by the rule pack",
+                )
+            )
         elif only is None or name in only:
             jobs.append((name, entry))
 
@@ -63,11 +76,23 @@ def load_evidence(root: Path, datasets: dict[str, Dataset], only: set[str] | Non
         def on_rows(rows: int) -> None:  # a large file reports the records read so far
             if progress is not None:
                 progress(index[name], len(jobs), datasets[name].title, rows)
+
         try:
-            size = (root / entry["file"]).stat().st_size if spill is not None and (root / entry["file"]).is_file() else 0
-            return load_table(root, name, entry, datasets[name], doc.where(("datasets", name, "file")), display_root,
-                             None if columns is None else columns.get(name, set()), None if id_columns is None else id_columns.get(name, set()),
-                             spill if spill is not None and size >= spill_min_bytes else None, on_rows)
+            size = (
+                (root / entry["file"]).stat().st_size if spill is not None and (root / entry["file"]).is_file() else 0
+            )
+            return load_table(
+                root,
+                name,
+                entry,
+                datasets[name],
+                doc.where(("datasets", name, "file")),
+                display_root,
+                None if columns is None else columns.get(name, set()),
+                None if id_columns is None else id_columns.get(name, set()),
+                spill if spill is not None and size >= spill_min_bytes else None,
+                on_rows,
+            )
         except ComplycheckError as e:
             return e
 
@@ -90,15 +115,28 @@ def load_evidence(root: Path, datasets: dict[str, Dataset], only: set[str] | Non
     return Evidence(str(root), tables, files, all_problems)
 
 
-def load_table(root: Path, name: str, entry: dict[str, Any], ds: Dataset, where: Location, display_root: str,
-               columns: set[str] | None = None, id_columns: set[str] | None = None, spill: Path | None = None,
-               on_rows: Any = None) -> Table:
+def load_table(
+    root: Path,
+    name: str,
+    entry: dict[str, Any],
+    ds: Dataset,
+    where: Location,
+    display_root: str,
+    columns: set[str] | None = None,
+    id_columns: set[str] | None = None,
+    spill: Path | None = None,
+    on_rows: Any = None,
+) -> Table:
     """One dataset from the file a manifest entry names (the reader chosen by its extension), typed."""
     path = safe_path(root, entry["file"], display_root, where)
     display = str(root / entry["file"])
     reader = readers.READERS.get(path.suffix.lower())
     if reader is None:
-        raise EvidenceError(f"不支持的文件类型“{path.suffix}”（支持 CSV、XLSX、JSON、YAML）", where, f"unsupported file type '{path.suffix}' (CSV, XLSX, JSON, YAML)")
+        raise EvidenceError(
+            f"不支持的文件类型“{path.suffix}”（支持 CSV、XLSX、JSON、YAML）",
+            where,
+            f"unsupported file type '{path.suffix}' (CSV, XLSX, JSON, YAML)",
+        )
     sheet = reader.read(path, display, entry)
     try:
         return build_table(sheet, ds, display, entry, columns, id_columns, spill=spill, on_rows=on_rows)

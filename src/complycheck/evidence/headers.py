@@ -8,7 +8,7 @@ import unicodedata
 from typing import Any
 
 from complycheck.errors import EvidenceError, Location
-from complycheck.evidence.readers import RawSheet
+from complycheck.evidence.sheet import RawSheet
 from complycheck.model import Dataset
 
 HEADER_SCAN_ROWS = 12
@@ -28,10 +28,10 @@ def _loose(h: str) -> str:
 
 def _flatten_headers(sheet: RawSheet, r: int, two: bool) -> list[str]:
     rows = sheet.rows
-    width = max((len(x) for x in rows[r: r + 2]), default=0)
+    width = max((len(x) for x in rows[r : r + 2]), default=0)
     top = list(rows[r]) + [None] * (width - len(rows[r]))
     # a merged cell holds its value in the top-left cell only: spread it across the merge
-    for (r0, c0, r1, c1) in sheet.merged or []:
+    for r0, c0, r1, c1 in sheet.merged or []:
         if r0 <= r <= r1 and c0 < width:
             v = rows[r0][c0] if c0 < len(rows[r0]) else None
             for c in range(c0, min(c1, width - 1) + 1):
@@ -78,19 +78,28 @@ def _match(headers: list[str], cands: dict[str, tuple[list[str], set[str]]]) -> 
     return found
 
 
-def locate_header(sheet: RawSheet, ds: Dataset, overrides: dict[str, str], header_row: int | None, header_rows: int | None, display: str) -> tuple[int, int, dict[str, int], list[str]]:
+def locate_header(
+    sheet: RawSheet,
+    ds: Dataset,
+    overrides: dict[str, str],
+    header_row: int | None,
+    header_rows: int | None,
+    display: str,
+) -> tuple[int, int, dict[str, int], list[str]]:
     """(first data row index, header row count, pack column -> cell index, headers)."""
     cands = _candidates(ds, overrides)
     head = sheet.head_rows()
     if not head:
-        raise EvidenceError("文件是空的（没有表头）", Location(display, sheet=sheet.sheet), "the file is empty (no header)")
+        raise EvidenceError(
+            "文件是空的（没有表头）", Location(display, sheet=sheet.sheet), "the file is empty (no header)"
+        )
     probe = RawSheet(head, sheet.sheet, merged=sheet.merged)
     rows_to_try = [header_row - 1] if header_row else range(min(HEADER_SCAN_ROWS, len(head)))
     best: tuple[int, int, int, dict[str, int], list[str]] | None = None
     for r in rows_to_try:
         if r >= len(head):
             continue
-        for two in ((header_rows == 2,) if header_rows else (False, True)):
+        for two in (header_rows == 2,) if header_rows else (False, True):
             hdrs = _flatten_headers(probe, r, two)
             m = _match(hdrs, cands)
             score = len(m)
@@ -98,11 +107,13 @@ def locate_header(sheet: RawSheet, ds: Dataset, overrides: dict[str, str], heade
                 best = (score, r, 2 if two else 1, m, hdrs)
     if best is None or best[0] == 0:
         want = "、".join(c.header for c in list(ds.columns.values())[:6])
-        raise EvidenceError(f"找不到表头：前 {HEADER_SCAN_ROWS} 行中没有“{ds.title}”的列名（应有：{want}…）", Location(display, sheet=sheet.sheet),
-                            f"no header found: none of the first {HEADER_SCAN_ROWS} rows has the columns of '{ds.name}'")
+        raise EvidenceError(
+            f"找不到表头：前 {HEADER_SCAN_ROWS} 行中没有“{ds.title}”的列名（应有：{want}…）",
+            Location(display, sheet=sheet.sheet),
+            f"no header found: none of the first {HEADER_SCAN_ROWS} rows has the columns of '{ds.name}'",
+        )
     _, r, n, m, hdrs = best
     return r + n, n, m, hdrs
-
 
 
 # --------------------------------------------------------------------------- typing cells

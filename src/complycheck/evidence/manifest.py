@@ -8,7 +8,7 @@ import stat
 from pathlib import Path
 
 from complycheck.errors import ErrorList, EvidenceError, Location, RuleFileError
-from complycheck.evidence import readers
+from complycheck.evidence.sheet import MAX_FILE_BYTES
 from complycheck.schema import validate
 from complycheck.yamlsource import YamlDoc, load_yaml_file
 
@@ -28,18 +28,26 @@ def sha256(path: Path) -> str:
 def safe_path(root: Path, rel: str, display_root: str, where: Location) -> Path:
     """A manifest path inside the submission folder: no escaping, no links outside, regular files only."""
     if Path(rel).is_absolute() or rel.startswith(("~", "\\")) or ".." in Path(rel).parts:
-        raise EvidenceError(f"文件路径“{rel}”离开了证据目录，拒绝读取", where, f"file path '{rel}' leaves the evidence folder; refused")
+        raise EvidenceError(
+            f"文件路径“{rel}”离开了证据目录，拒绝读取", where, f"file path '{rel}' leaves the evidence folder; refused"
+        )
     p = root / rel
     try:
         resolved = p.resolve(strict=True)
     except (FileNotFoundError, RuntimeError, OSError):
-        raise EvidenceError(f"清单中的文件“{rel}”不存在", where, f"file '{rel}' named in the manifest does not exist") from None
+        raise EvidenceError(
+            f"清单中的文件“{rel}”不存在", where, f"file '{rel}' named in the manifest does not exist"
+        ) from None
     if not resolved.is_relative_to(root.resolve()):
-        raise EvidenceError(f"文件“{rel}”是指向证据目录之外的链接，拒绝读取", where, f"file '{rel}' links outside the evidence folder; refused")
+        raise EvidenceError(
+            f"文件“{rel}”是指向证据目录之外的链接，拒绝读取",
+            where,
+            f"file '{rel}' links outside the evidence folder; refused",
+        )
     st = resolved.stat()
     if not stat.S_ISREG(st.st_mode):
         raise EvidenceError(f"“{rel}”不是普通文件，拒绝读取", where, f"'{rel}' is not a regular file; refused")
-    if st.st_size > readers.MAX_FILE_BYTES:
+    if st.st_size > MAX_FILE_BYTES:
         raise EvidenceError(f"文件“{rel}”超过大小上限", where, f"file '{rel}' exceeds the size limit")
     return resolved
 
@@ -52,7 +60,11 @@ def read_manifest(root: Path) -> tuple[Path, YamlDoc]:
         raise EvidenceError("证据路径不是目录", Location(str(root)), "evidence path is not a folder")
     mpath = next((root / n for n in MANIFEST_NAMES if (root / n).is_file()), None)
     if mpath is None:
-        raise EvidenceError("证据目录中没有 manifest.yaml（证据清单）", Location(str(root / "manifest.yaml")), "no manifest.yaml in the evidence folder")
+        raise EvidenceError(
+            "证据目录中没有 manifest.yaml（证据清单）",
+            Location(str(root / "manifest.yaml")),
+            "no manifest.yaml in the evidence folder",
+        )
     try:
         doc = load_yaml_file(mpath, str(mpath))
     except RuleFileError as e:

@@ -4,18 +4,20 @@ header), map Chinese headers to the pack's columns, and type every cell as peopl
 from __future__ import annotations
 
 import re
-from pathlib import Path
+from collections.abc import Callable
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any, Callable
+from pathlib import Path
+from typing import Any
 
+from complycheck import idnumbers as ids
 from complycheck import values as V
 from complycheck.errors import EvidenceError, Location
+from complycheck.evidence.csvfiles import FastReadFailed
+from complycheck.evidence.headers import locate_header
+from complycheck.evidence.sheet import RawSheet
+from complycheck.idnumbers import birth_column, birth_dates, id_key_column, id_keys
 from complycheck.masking import mask_value
 from complycheck.model import Column, Dataset, Problem, Table
-from complycheck.evidence.headers import locate_header
-from complycheck.evidence.readers import FastReadFailed, RawSheet
-from complycheck import idnumbers as ids
-from complycheck.idnumbers import birth_column, birth_dates, id_key_column, id_keys
 
 MAX_PROBLEMS_PER_COLUMN = 20
 SUMMARY_ROW = re.compile(r"^(合计|总计|小计|备注|注[:：]|说明[:：]?|填表人|制表人)")
@@ -52,16 +54,30 @@ def _dtype(col: Column, values: list[Any]) -> Any:
                 if isinstance(exp, int):
                     scale = max(scale, min(-exp, 8))
         return pl.Decimal(38, scale)
-    return {"string": pl.String, "boolean": pl.Boolean, "date": pl.Date, "integer": pl.Int64,
-            "id_number": pl.String, "list": pl.List(pl.String)}[t]
+    return {
+        "string": pl.String,
+        "boolean": pl.Boolean,
+        "date": pl.Date,
+        "integer": pl.Int64,
+        "id_number": pl.String,
+        "list": pl.List(pl.String),
+    }[t]
 
 
 BATCH_ROWS = 250_000
 
 
-def build_table(sheet: RawSheet, ds: Dataset, file: str, manifest_entry: dict[str, Any],
-                columns: set[str] | None = None, id_columns: set[str] | None = None, batch_rows: int | None = None,
-                spill: Path | None = None, on_rows: Callable[[int], None] | None = None) -> Table:
+def build_table(
+    sheet: RawSheet,
+    ds: Dataset,
+    file: str,
+    manifest_entry: dict[str, Any],
+    columns: set[str] | None = None,
+    id_columns: set[str] | None = None,
+    batch_rows: int | None = None,
+    spill: Path | None = None,
+    on_rows: Callable[[int], None] | None = None,
+) -> Table:
     """Type a raw sheet against a dataset declaration; unreadable cells become problems. Works column-wise, a batch
     of records at a time: a large CSV streams from disk, so its text is never all in memory at once.
 
@@ -76,23 +92,56 @@ def build_table(sheet: RawSheet, ds: Dataset, file: str, manifest_entry: dict[st
     overrides = manifest_entry.get("columns") or {}
     unknown = [k for k in overrides if k not in ds.columns]
     if unknown:
-        raise EvidenceError(f"清单中 {ds.name}.columns 的列“{unknown[0]}”未在规则包中声明", Location(file), f"manifest maps unknown column '{unknown[0]}' of {ds.name}")
-    start, nhdr, colmap, headers = locate_header(sheet, ds, overrides, manifest_entry.get("header_row"), manifest_entry.get("header_rows"), file)
+        raise EvidenceError(
+            f"清单中 {ds.name}.columns 的列“{unknown[0]}”未在规则包中声明",
+            Location(file),
+            f"manifest maps unknown column '{unknown[0]}' of {ds.name}",
+        )
+    start, nhdr, colmap, headers = locate_header(
+        sheet, ds, overrides, manifest_entry.get("header_row"), manifest_entry.get("header_rows"), file
+    )
     problems: list[Problem] = []
     missing_required = [c for c in ds.columns.values() if c.required and c.name not in colmap]
     if missing_required:
         c = missing_required[0]
-        raise EvidenceError(f"缺少必需的列“{c.header}”（{ds.title}）", Location(file, start - nhdr + 1 if start else None, sheet=sheet.sheet, row_label="row"),
-                            f"required column '{c.header}' ({c.name}) is missing from {ds.name}")
+        raise EvidenceError(
+            f"缺少必需的列“{c.header}”（{ds.title}）",
+            Location(file, start - nhdr + 1 if start else None, sheet=sheet.sheet, row_label="row"),
+            f"required column '{c.header}' ({c.name}) is missing from {ds.name}",
+        )
     for c in ds.columns.values():  # evaluate only warns about the columns some rule reads; validate about all
         if c.name not in colmap and (columns is None or c.name in columns):
-            problems.append(Problem(file, sheet.sheet, None, c.header, f"文件中没有“{c.header}”列，按空白（未知）处理", f"column '{c.header}' not in the file; treated as blank (unknown)", "warning"))
+            problems.append(
+                Problem(
+                    file,
+                    sheet.sheet,
+                    None,
+                    c.header,
+                    f"文件中没有“{c.header}”列，按空白（未知）处理",
+                    f"column '{c.header}' not in the file; treated as blank (unknown)",
+                    "warning",
+                )
+            )
     dup = {h for h in headers if h and headers.count(h) > 1}
     for h in sorted(dup):
-        problems.append(Problem(file, sheet.sheet, start - nhdr + 1, h, f"表头“{h}”重复，使用第一个", f"duplicate header '{h}'; the first is used", "warning"))
+        problems.append(
+            Problem(
+                file,
+                sheet.sheet,
+                start - nhdr + 1,
+                h,
+                f"表头“{h}”重复，使用第一个",
+                f"duplicate header '{h}'; the first is used",
+                "warning",
+            )
+        )
     # cells beyond the header are read too, to be reported (the streamed reader never has any: it falls back)
-    wanted = sorted({i for name, i in colmap.items() if columns is None or name in columns} | {0, 1} | ({*range(len(headers))} if columns is None else set())
-                    | set(range(len(headers), sheet.width())))
+    wanted = sorted(
+        {i for name, i in colmap.items() if columns is None or name in columns}
+        | {0, 1}
+        | ({*range(len(headers))} if columns is None else set())
+        | set(range(len(headers), sheet.width()))
+    )
     typed = [c for c in ds.columns.values() if columns is None or c.name in columns]
     id_cols = [c.name for c in typed if c.type == "id_number" and (id_columns is None or c.name in id_columns)]
     typer = _Typer(typed, colmap, len(headers), sheet.date1904, file, sheet.sheet, id_cols)
@@ -108,7 +157,16 @@ def build_table(sheet: RawSheet, ds: Dataset, file: str, manifest_entry: dict[st
         exact = sheet.frame.exact()
         return build_table(exact, ds, file, manifest_entry, columns, id_columns, batch_rows, spill, on_rows)
     if not parts:  # no records after the header
-        parts = [typer.batch(pl.DataFrame({"__idx": pl.Series([], dtype=pl.UInt32), **{f"c{j}": pl.Series([], dtype=pl.String) for j in wanted}}))]
+        parts = [
+            typer.batch(
+                pl.DataFrame(
+                    {
+                        "__idx": pl.Series([], dtype=pl.UInt32),
+                        **{f"c{j}": pl.Series([], dtype=pl.String) for j in wanted},
+                    }
+                )
+            )
+        ]
     frame = typer.finish(parts, problems)
     hdr_map = {c: headers[i] for c, i in colmap.items()}
     return Table(ds.name, file, sheet.sheet, frame, hdr_map, problems, typer.keyed())
@@ -118,7 +176,16 @@ class _Typer:
     """Types batches of text records; what it learns (parsed values, problems found) carries across batches, so the
     table and its problems are the same however the records are batched."""
 
-    def __init__(self, typed: list[Column], colmap: dict[str, int], width: int, date1904: bool, file: str, sheet: str | None, id_cols: list[str]):
+    def __init__(
+        self,
+        typed: list[Column],
+        colmap: dict[str, int],
+        width: int,
+        date1904: bool,
+        file: str,
+        sheet: str | None,
+        id_cols: list[str],
+    ):
         self.typed, self.colmap, self.width, self.date1904 = typed, colmap, width, date1904
         self.file, self.sheet, self.id_cols = file, sheet, id_cols
         self.summary: list[Problem] = []
@@ -133,10 +200,17 @@ class _Typer:
         cells = [c for c in lf.collect_schema().names() if c != "__idx"]
         used = {f"c{i}" for name, i in self.colmap.items() if name in self.cols} & set(cells)
         stripped = {c: pl.col(c).str.strip_chars() for c in sorted(used)}
-        lf = lf.with_columns([pl.when(e.str.len_bytes() > 0).then(e).alias(c) for c, e in stripped.items()])  # blank: null
+        lf = lf.with_columns(
+            [pl.when(e.str.len_bytes() > 0).then(e).alias(c) for c, e in stripped.items()]
+        )  # blank: null
         # a row is blank when no cell holds anything (cells no rule reads are not stripped: a cheap length test)
-        nonblank = pl.any_horizontal([pl.col(c).is_not_null() if c in used else pl.col(c).str.len_bytes() > 0 for c in cells]).fill_null(False) \
-            if cells else pl.lit(False)
+        nonblank = (
+            pl.any_horizontal(
+                [pl.col(c).is_not_null() if c in used else pl.col(c).str.len_bytes() > 0 for c in cells]
+            ).fill_null(False)
+            if cells
+            else pl.lit(False)
+        )
         lf = lf.filter(nonblank).with_columns(_summary_flag(cells).alias("__summary"))
         # ID numbers: upper-cased, with an integer key for each well-formed one and (where a rule reads it) the birth
         # date of each valid one, computed as the records stream in
@@ -147,8 +221,11 @@ class _Typer:
 
             ups = {c: pl.when(pl.col(c).str.len_bytes() > 0).then(pl.col(c).str.to_uppercase()) for c in sorted(ids)}
             lf = lf.with_columns([e.alias(f"__up{c}") for c, e in ups.items()])
-            lf = with_id_births(lf, {f"__up{c}": f"__b{c}" for c in sorted(ids) if ids[c] in self.id_cols},
-                                {f"__up{c}": f"__k{c}" for c in sorted(ids)})
+            lf = with_id_births(
+                lf,
+                {f"__up{c}": f"__b{c}" for c in sorted(ids) if ids[c] in self.id_cols},
+                {f"__up{c}": f"__k{c}" for c in sorted(ids)},
+            )
         return lf
 
     def batch(self, stripped: Any) -> Any:
@@ -162,7 +239,17 @@ class _Typer:
         if extra and len(self.extra) < MAX_PROBLEMS_PER_COLUMN:
             beyond = stripped.filter(pl.any_horizontal([pl.col(c).is_not_null() for c in extra]))
             for idx in beyond["__idx"].head(MAX_PROBLEMS_PER_COLUMN - len(self.extra)).to_list():
-                self.extra.append(Problem(self.file, self.sheet, idx + 1, None, "本行有超出表头的单元格，已忽略", "cells beyond the header were ignored", "warning"))
+                self.extra.append(
+                    Problem(
+                        self.file,
+                        self.sheet,
+                        idx + 1,
+                        None,
+                        "本行有超出表头的单元格，已忽略",
+                        "cells beyond the header were ignored",
+                        "warning",
+                    )
+                )
         rows = (stripped["__idx"] + 1).cast(pl.Int64)
         out: list[Any] = [rows.alias("__row")]
         hidden = []
@@ -171,14 +258,27 @@ class _Typer:
             cell = f"c{idx}"
             if f"__up{cell}" in stripped.columns:  # an ID column, upper-cased, keyed and dated in prep
                 birth = stripped[f"__b{cell}"] if f"__b{cell}" in stripped.columns else None
-                ids, key, birth = _convert_ids(stripped[f"__up{cell}"], stripped[f"__k{cell}"], birth, c, rows, self.file, self.sheet, self.cols[c.name])
+                ids, key, birth = _convert_ids(
+                    stripped[f"__up{cell}"],
+                    stripped[f"__k{cell}"],
+                    birth,
+                    c,
+                    rows,
+                    self.file,
+                    self.sheet,
+                    self.cols[c.name],
+                )
                 self.cols[c.name].unkeyed += int((key.is_null() & ids.is_not_null()).sum())
                 out.append(ids.alias(c.name))
                 hidden.append(key.alias(id_key_column(c.name)))
                 if birth is not None:
                     hidden.append(birth.alias(birth_column(c.name)))
                 continue
-            series = stripped[cell] if idx is not None and cell in stripped.columns else pl.Series(c.name, [None] * stripped.height, dtype=pl.String)
+            series = (
+                stripped[cell]
+                if idx is not None and cell in stripped.columns
+                else pl.Series(c.name, [None] * stripped.height, dtype=pl.String)
+            )
             out.append(_convert(series, c, self.date1904, rows, self.file, self.sheet, self.cols[c.name]).alias(c.name))
             if c.type == "id_number":  # a column missing from the file (all blank), or an empty batch
                 hidden.append(id_keys(out[-1]).alias(id_key_column(c.name)))
@@ -199,8 +299,11 @@ class _Typer:
         try:
             part.write_ipc(path, compression="lz4")
         except (OSError, pl.exceptions.PolarsError) as e:  # a full or read-only disk: say so, not "a bug"
-            raise EvidenceError(f"无法写入临时文件（磁盘已满？）：{spill.parent}；可设置 TMPDIR 或改用 --no-spill", Location(self.file),
-                                f"cannot write temporary files (disk full?) in {spill.parent}: set TMPDIR or use --no-spill ({type(e).__name__})") from None
+            raise EvidenceError(
+                f"无法写入临时文件（磁盘已满？）：{spill.parent}；可设置 TMPDIR 或改用 --no-spill",
+                Location(self.file),
+                f"cannot write temporary files (disk full?) in {spill.parent}: set TMPDIR or use --no-spill ({type(e).__name__})",
+            ) from None
         return path
 
     def keyed(self) -> frozenset[str]:
@@ -211,7 +314,11 @@ class _Typer:
 
         if parts and isinstance(parts[0], Path):  # spilled: a lazy scan of the batches, streamed when evaluated
             frame = pl.scan_ipc(parts)
-            scales = {c.name: max(s.scale for s in [pl.read_ipc_schema(p)[c.name] for p in parts]) for c in self.typed if c.type == "decimal"}
+            scales = {
+                c.name: max(s.scale for s in [pl.read_ipc_schema(p)[c.name] for p in parts])
+                for c in self.typed
+                if c.type == "decimal"
+            }
             if scales:
                 frame = frame.with_columns([pl.col(n).cast(pl.Decimal(38, s)) for n, s in scales.items()])
         else:
@@ -248,15 +355,39 @@ class _ColumnState:
         out = list(self.notes)
         for v, r in self.bad_cells:
             shown = mask_value(v, col.personal) if col.personal else mask_value(v, None)
-            out.append(Problem(file, sheet, r, col.header, f"无法读取“{shown[:40]}”：{self.bad_reasons[v]}，按空白（未知）处理",
-                               f"cannot read '{shown[:40]}' as {col.type}; treated as blank (unknown)"))
+            out.append(
+                Problem(
+                    file,
+                    sheet,
+                    r,
+                    col.header,
+                    f"无法读取“{shown[:40]}”：{self.bad_reasons[v]}，按空白（未知）处理",
+                    f"cannot read '{shown[:40]}' as {col.type}; treated as blank (unknown)",
+                )
+            )
         if self.bad_total > MAX_PROBLEMS_PER_COLUMN:
-            out.append(Problem(file, sheet, None, col.header, f"该列另有 {self.bad_total - MAX_PROBLEMS_PER_COLUMN} 个单元格无法读取",
-                               f"{self.bad_total - MAX_PROBLEMS_PER_COLUMN} more unreadable cells in this column"))
+            out.append(
+                Problem(
+                    file,
+                    sheet,
+                    None,
+                    col.header,
+                    f"该列另有 {self.bad_total - MAX_PROBLEMS_PER_COLUMN} 个单元格无法读取",
+                    f"{self.bad_total - MAX_PROBLEMS_PER_COLUMN} more unreadable cells in this column",
+                )
+            )
         for v in sorted(self.disallowed)[:MAX_PROBLEMS_PER_COLUMN]:
             shown = mask_value(v, col.personal) if col.personal else v
-            out.append(Problem(file, sheet, self.disallowed[v], col.header, f"“{shown}”不在可选值（{'、'.join(col.values)}）中",
-                               f"'{shown}' is not one of the allowed values ({', '.join(col.values)})"))
+            out.append(
+                Problem(
+                    file,
+                    sheet,
+                    self.disallowed[v],
+                    col.header,
+                    f"“{shown}”不在可选值（{'、'.join(col.values)}）中",
+                    f"'{shown}' is not one of the allowed values ({', '.join(col.values)})",
+                )
+            )
         return out
 
 
@@ -279,7 +410,17 @@ def _drop_summary_rows(df: Any, cells: list[str], file: str, sheet: str | None, 
     if hits.height and room:
         first = pl.coalesce([pl.when(pl.col(c).str.len_bytes() > 0).then(pl.col(c)) for c in cells[:2]])
         for idx, text in hits.head(room).select("__idx", first.alias("f")).iter_rows():
-            problems.append(Problem(file, sheet, idx + 1, None, f"合计/备注行已跳过：“{str(text)[:20]}”", f"total/note row skipped: '{str(text)[:20]}'", "warning"))
+            problems.append(
+                Problem(
+                    file,
+                    sheet,
+                    idx + 1,
+                    None,
+                    f"合计/备注行已跳过：“{str(text)[:20]}”",
+                    f"total/note row skipped: '{str(text)[:20]}'",
+                    "warning",
+                )
+            )
     return (df.filter(~pl.col("__summary")) if hits.height else df).drop("__summary")
 
 
@@ -288,7 +429,9 @@ _ID_SHAPE = ids.ID_SHAPE
 _MAY_CHANGE = r"[^\x20-\x7E\u00B7\u2018\u2019\u201C\u201D\u3001\u3002\u300A-\u3011\u3400-\u4DBF\u4E00-\u9FFF]"
 
 
-def _convert_ids(up: Any, key: Any, birth: Any, col: Column, rows: Any, file: str, sheet: str | None, st: _ColumnState) -> tuple[Any, Any, Any]:
+def _convert_ids(
+    up: Any, key: Any, birth: Any, col: Column, rows: Any, file: str, sheet: str | None, st: _ColumnState
+) -> tuple[Any, Any, Any]:
     """ID numbers already upper-cased, with their keys and birth dates: the rare odd ones (spaces, full-width digits,
     15 digits) are normalised in Python, and their keys and birth dates recomputed."""
     out = _convert(up, col, False, rows, file, sheet, st, upper=False, keyed=key.is_not_null())
@@ -302,8 +445,17 @@ def _convert_ids(up: Any, key: Any, birth: Any, col: Column, rows: Any, file: st
     return out, key, birth
 
 
-def _convert(s: Any, col: Column, date1904: bool, rows: Any, file: str, sheet: str | None, st: _ColumnState, upper: bool = True,
-             keyed: Any = None) -> Any:
+def _convert(
+    s: Any,
+    col: Column,
+    date1904: bool,
+    rows: Any,
+    file: str,
+    sheet: str | None,
+    st: _ColumnState,
+    upper: bool = True,
+    keyed: Any = None,
+) -> Any:
     """One text column (a batch of it) to its declared type, vectorised: each distinct value is parsed once."""
     import polars as pl
 
@@ -322,7 +474,9 @@ def _convert(s: Any, col: Column, date1904: bool, rows: Any, file: str, sheet: s
         return out
     if col.type == "id_number":
         up = s.str.to_uppercase() if upper else s
-        well_formed = keyed if keyed is not None else up.str.contains(_ID_SHAPE).fill_null(True)  # keyed: 17 digits + check
+        well_formed = (
+            keyed if keyed is not None else up.str.contains(_ID_SHAPE).fill_null(True)
+        )  # keyed: 17 digits + check
         odd = up.filter(~well_formed).drop_nulls().unique().to_list()
         mapping = {v: ids.normalize_id(v) for v in odd}
         out = up.replace({k: v for k, v in mapping.items() if v != k}) if mapping else up
@@ -331,8 +485,16 @@ def _convert(s: Any, col: Column, date1904: bool, rows: Any, file: str, sheet: s
             hit = pl.DataFrame({"v": out, "r": rows}).filter(pl.col("v").is_in(bad))
             room = max(MAX_PROBLEMS_PER_COLUMN - len(st.notes), 0)
             for v, r in hit.head(room).iter_rows():
-                st.notes.append(Problem(file, sheet, r, col.header, f"{mask_value(v, 'id_number')}：身份证号被 Excel 存成科学计数法，已损坏，无法恢复",
-                                        f"{mask_value(v, 'id_number')}: ID number stored by Excel in scientific notation; corrupted, cannot be recovered"))
+                st.notes.append(
+                    Problem(
+                        file,
+                        sheet,
+                        r,
+                        col.header,
+                        f"{mask_value(v, 'id_number')}：身份证号被 Excel 存成科学计数法，已损坏，无法恢复",
+                        f"{mask_value(v, 'id_number')}: ID number stored by Excel in scientific notation; corrupted, cannot be recovered",
+                    )
+                )
         return out
     parse = _parser(col, date1904)
     distinct = s.drop_nulls().unique().to_list()
@@ -354,10 +516,19 @@ def _convert(s: Any, col: Column, date1904: bool, rows: Any, file: str, sheet: s
                 here[k] = v.quantize(quantum, rounding=ROUND_HALF_UP)
     if col.type == "list":
         keys = list(here)
-        out = pl.DataFrame({"k": s}).join(pl.DataFrame({"k": pl.Series(keys, dtype=pl.String), "v": pl.Series([here[k] for k in keys], dtype=dtype)}),
-                                         on="k", how="left", maintain_order="left")["v"]
+        out = pl.DataFrame({"k": s}).join(
+            pl.DataFrame({"k": pl.Series(keys, dtype=pl.String), "v": pl.Series([here[k] for k in keys], dtype=dtype)}),
+            on="k",
+            how="left",
+            maintain_order="left",
+        )["v"]
     else:
-        out = s.replace_strict(pl.Series(list(here), dtype=pl.String), pl.Series(list(here.values()), dtype=dtype, strict=False), default=None, return_dtype=dtype)
+        out = s.replace_strict(
+            pl.Series(list(here), dtype=pl.String),
+            pl.Series(list(here.values()), dtype=dtype, strict=False),
+            default=None,
+            return_dtype=dtype,
+        )
     bad_here = [v for v in distinct if v in st.bad_reasons]
     if bad_here:
         hit = pl.DataFrame({"v": s, "r": rows}).filter(pl.col("v").is_in(bad_here))

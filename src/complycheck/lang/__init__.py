@@ -11,10 +11,24 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-_WHERE = {"Compiler": "compiler", "compile_expr": "compiler", "parse": "parse", "REGISTRY": "registry", "Func": "registry",
-          "describe": "registry", "NOVAL": "types", "NUMERIC": "types", "Compiled": "types", "EvalContext": "types",
-          "Node": "types", "Scope": "types", "as_decimal": "types", "const": "types", "to_fraction": "types",
-          "value_type": "types"}
+_WHERE = {
+    "Compiler": "compiler",
+    "compile_expr": "compiler",
+    "parse": "parse",
+    "REGISTRY": "registry",
+    "Func": "registry",
+    "describe": "registry",
+    "NOVAL": "types",
+    "NUMERIC": "types",
+    "Compiled": "types",
+    "EvalContext": "types",
+    "Node": "types",
+    "Scope": "types",
+    "as_decimal": "types",
+    "const": "types",
+    "to_fraction": "types",
+    "value_type": "types",
+}
 
 
 def __getattr__(name: str) -> Any:

@@ -37,11 +37,18 @@ def _aggregate(c: Compiler, n: ast.AST, args: list[Node]) -> Node:
     assert col is not None
     elem = a.elem or "any"
     if name == "distinct":  # an ID's integer key stands for it
-        return Node("int", lambda ctx: int(_one(ctx, view, pl.col(ctx.key_for(ctx.dataset_of(view), col) or col)
-                                                .drop_nulls().n_unique())), True)
+        return Node(
+            "int",
+            lambda ctx: int(
+                _one(ctx, view, pl.col(ctx.key_for(ctx.dataset_of(view), col) or col).drop_nulls().n_unique())
+            ),
+            True,
+        )
     if name == "sum":
         if elem not in NUMERIC:
-            raise c.err(n, f"sum() 需要数字列，“{col}”是{type_name(elem)}", f"sum() needs a numeric column; '{col}' is {elem}")
+            raise c.err(
+                n, f"sum() 需要数字列，“{col}”是{type_name(elem)}", f"sum() needs a numeric column; '{col}' is {elem}"
+            )
         return Node(elem, lambda ctx: _py(_one(ctx, view, pl.col(col).drop_nulls().sum())), True)
     if name == "min":
         return Node(elem, lambda ctx: _py(_one(ctx, view, pl.col(col).drop_nulls().min())), True)
@@ -51,7 +58,11 @@ def _aggregate(c: Compiler, n: ast.AST, args: list[Node]) -> Node:
 def _lookup(c: Compiler, n: ast.AST, args: list[Node]) -> Node:
     key, kref, vref = args
     if kref.view != vref.view:
-        raise c.err(n, "lookup() 的第 2、3 个参数必须来自同一数据集", "arguments 2 and 3 of lookup() must come from the same dataset")
+        raise c.err(
+            n,
+            "lookup() 的第 2、3 个参数必须来自同一数据集",
+            "arguments 2 and 3 of lookup() must come from the same dataset",
+        )
     view, kcol, vcol = kref.view, kref.col, vref.col
     assert view is not None and kcol is not None and vcol is not None
     c.names.add(view)
@@ -63,10 +74,13 @@ def _lookup(c: Compiler, n: ast.AST, args: list[Node]) -> Node:
         lf = ctx.frame(view).select([kcol, vcol]).filter(pl.col(kcol).is_not_null())
         if key.col is not None and current is not None and key.col in current.collect_schema().names():
             # only the keys the frame at hand holds: the collected table stays as small as the question
-            lf = lf.join(current.select(pl.col(key.col).alias(kcol)).unique(), on=kcol, how="semi", maintain_order="left")
+            lf = lf.join(
+                current.select(pl.col(key.col).alias(kcol)).unique(), on=kcol, how="semi", maintain_order="left"
+            )
         return ctx.collect(lf.unique(subset=[kcol], keep="last", maintain_order=True))
 
     if key.const:
+
         def bc(ctx: EvalContext) -> Any:
             k = key.build(ctx)
             df = table(ctx)

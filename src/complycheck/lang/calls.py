@@ -25,8 +25,11 @@ def v_Call(c: Compiler, n: ast.Call, d: int) -> Node:
     if n.keywords:
         raise c.err(n, f"{name}() 不接受关键字参数", f"{name}() takes no keyword arguments")
     if len(n.args) != len(f.sig):
-        raise c.err(n, f"{name}() 需要 {len(f.sig)} 个参数，给了 {len(n.args)} 个",
-                    f"{name}() takes {len(f.sig)} arguments, got {len(n.args)}")
+        raise c.err(
+            n,
+            f"{name}() 需要 {len(f.sig)} 个参数，给了 {len(n.args)} 个",
+            f"{name}() takes {len(f.sig)} arguments, got {len(n.args)}",
+        )
     args = [c.visit(a, d) for a in n.args]
     for i, (a, want, src) in enumerate(zip(args, f.sig, n.args)):
         args[i] = check_arg(c, src, f, i, a, want)
@@ -40,9 +43,12 @@ def v_Call(c: Compiler, n: ast.Call, d: int) -> Node:
 def check_arg(c: Compiler, src: ast.AST, f: Func, i: int, a: Node, want: str) -> Node:
     """One argument against the function's signature (text constants become dates where dates are wanted)."""
     if i in f.const_args and (not a.const or a.value is NOVAL):
-        raise c.err(src, f"{f.name}() 的第 {i + 1} 个参数必须是常量", f"argument {i + 1} of {f.name}() must be a constant")
+        raise c.err(
+            src, f"{f.name}() 的第 {i + 1} 个参数必须是常量", f"argument {i + 1} of {f.name}() must be a constant"
+        )
     ok = (
-        want == "any" and a.t not in ("view", "colref")
+        want == "any"
+        and a.t not in ("view", "colref")
         or a.t == want
         or (want == "num" and a.t in NUMERIC)
         or (want == "str" and a.t == "id")
@@ -54,8 +60,11 @@ def check_arg(c: Compiler, src: ast.AST, f: Func, i: int, a: Node, want: str) ->
         or (a.t == "null" and want not in ("view", "colref"))
     )
     if not ok:
-        raise c.err(src, f"{f.name}() 的第 {i + 1} 个参数应为{type_name(want)}，得到{type_name(a.t)}",
-                    f"argument {i + 1} of {f.name}() should be {want}, got {a.t}")
+        raise c.err(
+            src,
+            f"{f.name}() 的第 {i + 1} 个参数应为{type_name(want)}，得到{type_name(a.t)}",
+            f"argument {i + 1} of {f.name}() should be {want}, got {a.t}",
+        )
     if want == "date" and a.t == "str":
         return c.as_date(src, a)
     if want == "int" and a.t == "dec":

@@ -57,7 +57,12 @@ def member_by_join(ctx: EvalContext, a: Node, view: str, col: str) -> Any:
     lcol, rcol = (lk, rk) if lk and rk else (a.col, col)
     hit = ctx.helper()
     if ctx.streaming:  # a left join with the distinct values: streams, with only those values in memory
-        right = other.select(pl.col(rcol).alias(lcol)).filter(pl.col(lcol).is_not_null()).unique().with_columns(pl.lit(True).alias(hit))
+        right = (
+            other.select(pl.col(rcol).alias(lcol))
+            .filter(pl.col(lcol).is_not_null())
+            .unique()
+            .with_columns(pl.lit(True).alias(hit))
+        )
         ctx.current = cur.join(right, on=lcol, how="left", maintain_order="left")
     else:  # in memory (the frame at hand is already computed): a semi-join marks the rows, 2-4x faster than is_in
         df = ctx.collect(cur)

@@ -6,18 +6,18 @@ from __future__ import annotations
 
 import ast
 import difflib
+from decimal import Decimal
 from typing import Any
 
 from complycheck import values as V
 from complycheck.errors import ExpressionError, Location
 from complycheck.lang import aggregates as _aggregates  # noqa: F401  (registers the functions)
-from complycheck.lang import functions as _functions  # noqa: F401  (registers the functions)
 from complycheck.lang import calls, operators
+from complycheck.lang import functions as _functions  # noqa: F401  (registers the functions)
 from complycheck.lang.columnar import lift
-from complycheck.lang.parse import MAX_INT_CONST, MAX_STR_CONST, MAX_DEPTH, parse, syntax_name
+from complycheck.lang.parse import MAX_DEPTH, MAX_INT_CONST, MAX_STR_CONST, parse, syntax_name
 from complycheck.lang.registry import REGISTRY
 from complycheck.lang.types import NOVAL, NUMERIC, Compiled, EvalContext, Node, Scope, const, type_name
-from decimal import Decimal
 
 
 def _column(name: str) -> Any:
@@ -73,7 +73,9 @@ class Compiler:
     def v_Constant(self, n: ast.Constant, d: int) -> Node:
         v = n.value
         if isinstance(v, str) and len(v) > MAX_STR_CONST:
-            raise self.err(n, f"文本常量超过 {MAX_STR_CONST} 个字符", f"text constant longer than {MAX_STR_CONST} characters")
+            raise self.err(
+                n, f"文本常量超过 {MAX_STR_CONST} 个字符", f"text constant longer than {MAX_STR_CONST} characters"
+            )
         if isinstance(v, bool) or v is None or isinstance(v, str):
             return const(v)
         if isinstance(v, int):
@@ -118,7 +120,11 @@ class Compiler:
         options = list(s.columns) + list(s.datasets) + ["as_of", "params", "contract"] + list(REGISTRY)
         hz, he = self.suggest(name, options)
         if not s.row and name in s.columns:
-            raise self.err(n, f"这里不能直接使用列“{name}”，请用聚合函数（count、sum、distinct…）", f"column '{name}' cannot be used here; use an aggregate (count, sum, distinct ...)")
+            raise self.err(
+                n,
+                f"这里不能直接使用列“{name}”，请用聚合函数（count、sum、distinct…）",
+                f"column '{name}' cannot be used here; use an aggregate (count, sum, distinct ...)",
+            )
         raise self.err(n, f"未知名称“{name}”{hz}", f"unknown name '{name}'{he}")
 
     def v_Attribute(self, n: ast.Attribute, d: int) -> Node:
@@ -152,13 +158,19 @@ class Compiler:
 
     def need_bool(self, p: Node, src: ast.AST) -> None:
         if p.t not in ("bool", "null"):
-            raise self.err(src, f"这里需要真/假条件，得到的是{type_name(p.t)}；检查是否有值请用 present(...)",
-                           f"a true/false condition is needed here, got {p.t}; use present(...) to test for a value")
+            raise self.err(
+                src,
+                f"这里需要真/假条件，得到的是{type_name(p.t)}；检查是否有值请用 present(...)",
+                f"a true/false condition is needed here, got {p.t}; use present(...) to test for a value",
+            )
 
     def no_refs(self, n: ast.AST, *nodes: Node) -> None:
         if any(x.t in ("colref", "view") for x in nodes):
-            raise self.err(n, "“数据集.列”或列名在这里只能放进聚合函数（count、sum、distinct、min、max）、lookup() 或 in 的右边",
-                           "a dataset.column (or a column here) can only be used inside an aggregate (count, sum, distinct, min, max), lookup() or on the right of 'in'")
+            raise self.err(
+                n,
+                "“数据集.列”或列名在这里只能放进聚合函数（count、sum、distinct、min、max）、lookup() 或 in 的右边",
+                "a dataset.column (or a column here) can only be used inside an aggregate (count, sum, distinct, min, max), lookup() or on the right of 'in'",
+            )
 
     def as_date(self, n: ast.AST, x: Node) -> Node:
         try:
@@ -171,7 +183,11 @@ class Compiler:
         self.need_bool(test, n.test)
         t = body.t if body.t != "null" else other.t
         if body.t != other.t and "null" not in (body.t, other.t) and not (body.t in NUMERIC and other.t in NUMERIC):
-            raise self.err(n, f"if/else 两边类型不同：{type_name(body.t)} 与 {type_name(other.t)}", f"if/else branches differ: {body.t} vs {other.t}")
+            raise self.err(
+                n,
+                f"if/else 两边类型不同：{type_name(body.t)} 与 {type_name(other.t)}",
+                f"if/else branches differ: {body.t} vs {other.t}",
+            )
         if test.const and body.const and other.const:
             return Node(t, lambda ctx: body.build(ctx) if test.build(ctx) else other.build(ctx), True)
 
@@ -179,6 +195,7 @@ class Compiler:
             import polars as pl
 
             return pl.when(lift(test.build(ctx))).then(lift(body.build(ctx))).otherwise(lift(other.build(ctx)))
+
         return Node(t, br, False)
 
     # --------------------------------------------------------------- calls
@@ -191,8 +208,9 @@ class Compiler:
     v_Call = calls.v_Call
 
 
-def compile_expr(text: Any, scope: Scope, loc: Location, what: str, want: str | None = None,
-                 what_en: str | None = None) -> Compiled:
+def compile_expr(
+    text: Any, scope: Scope, loc: Location, what: str, want: str | None = None, what_en: str | None = None
+) -> Compiled:
     """Parse and type-check an expression; raise ExpressionError naming `what` and the file position."""
     tree = parse(text, loc, what, what_en)
     c = Compiler(scope, str(text), loc, what, what_en)
@@ -204,6 +222,9 @@ def compile_expr(text: Any, scope: Scope, loc: Location, what: str, want: str | 
     if want == "bool":
         c.need_bool(node, tree)
     if want == "const" and not node.const:
-        raise ExpressionError(f"{what}：这里需要不随行变化的值（参数、合同字段或聚合）", loc,
-                              f"{we}: a value that does not depend on the row is needed (parameter, contract field or aggregate)")
+        raise ExpressionError(
+            f"{what}：这里需要不随行变化的值（参数、合同字段或聚合）",
+            loc,
+            f"{we}: a value that does not depend on the row is needed (parameter, contract field or aggregate)",
+        )
     return Compiled(str(text), node, c.names, c.columns, c.refs, c.id_columns)

@@ -6,9 +6,10 @@ from __future__ import annotations
 import ast
 import math
 import re
+from collections.abc import Callable
 from datetime import timedelta
 from decimal import ROUND_HALF_UP, Decimal
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
 
 from complycheck import idnumbers as ids
 from complycheck import values as V
@@ -151,9 +152,13 @@ def _present():
     """True when the cell has a value (a blank cell is unknown, so not present); never unknown itself.
 
     Example: `present(pass_cert_no)` — the training certificate number was filled in."""
-    def p(x): return x is not None and x != [] and x != ""
+
+    def p(x):
+        return x is not None and x != [] and x != ""
+
     def e(x):
         return x.is_not_null()
+
     return p, e
 
 
@@ -162,8 +167,13 @@ def _blank():
     """True when the cell is empty (unknown); the opposite of present().
 
     Example: `blank(hazards) and fire_safety_ok == False` — failed fire safety with no hazard described."""
-    def p(x): return x is None or x == [] or x == ""
-    def e(x): return x.is_null()
+
+    def p(x):
+        return x is None or x == [] or x == ""
+
+    def e(x):
+        return x.is_null()
+
     return p, e
 
 
@@ -172,8 +182,13 @@ def _coalesce():
     """The first argument if present, else the second.
 
     Example: `coalesce(report_date, assessment_date) <= deadline("1-1.assessment")`."""
-    def p(a, b): return a if a is not None else b
-    def e(a, b): return _pl().coalesce([a, b])
+
+    def p(a, b):
+        return a if a is not None else b
+
+    def e(a, b):
+        return _pl().coalesce([a, b])
+
     return p, e
 
 
@@ -199,7 +214,9 @@ def _age():
     """Age in full years (周岁) at a date, from the birth date in a resident ID number.
 
     Example: `age(id_number, params.roster_reference_date) >= 65` — someone born 1957-10-31 is 65 on 2022-10-31."""
-    return (lambda s, d: None if s is None or d is None or ids.id_problem(s) else ids.age_at(ids.birth_date(s), d)), None
+    return (
+        lambda s, d: None if s is None or d is None or ids.id_problem(s) else ids.age_at(ids.birth_date(s), d)
+    ), None
 
 
 @func("sex", ("id",), "str", check=_id_argument, columnar=_id_columnar("sex"))
@@ -256,8 +273,10 @@ def _between():
     """True when lo <= x <= hi (both ends included); unknown when x is blank.
 
     Example: `between(assessment_date, params.service_start, deadline("1-1.assessment"))`."""
+
     def e(x, lo, hi):
         return (x >= lo) & (x <= hi)
+
     return _none_safe(lambda x, lo, hi: lo <= x <= hi), e
 
 
@@ -283,6 +302,7 @@ def _contains_any():
     """True when the text contains any of the pieces in a list.
 
     Example: `contains_any(topic, ["财务", "会计", "票据"])`."""
+
     def e(s, subs):
         pl = _pl()
         if not isinstance(subs, list):
@@ -290,6 +310,7 @@ def _contains_any():
         if not subs:
             return pl.lit(False)
         return pl.any_horizontal([s.str.contains(x, literal=True) for x in subs])
+
     return _none_safe(lambda s, subs: any(x in s for x in subs)), e
 
 
@@ -306,10 +327,13 @@ def _matches():
     """True when the whole text matches a regular expression (linear-time engine; at most 200 characters).
 
     Example: `matches(report_no, "PG-2022-[0-9]{4}")`."""
+
     def p(s, rx):
         return None if s is None else re.fullmatch(rx, s) is not None
+
     def e(s, rx):
         return s.str.contains(f"^(?:{rx})$")
+
     return p, e
 
 
@@ -335,6 +359,7 @@ def _band():
     (blank when the mapping is blank or the number is below every bound).
 
     Example: `recommended_grade == band(total_score, {"5A": 951, "4A": 901, "3A": 851, "2A": 801, "1A": 0})`."""
+
     def p(x, bands):
         if x is None or not bands:
             return None
@@ -349,6 +374,7 @@ def _band():
         for label, lo in sorted(bands.items(), key=lambda kv: Decimal(str(kv[1]))):
             out = pl.when(x >= pl.lit(float(lo))).then(pl.lit(label)).otherwise(out)
         return out
+
     return p, e
 
 
@@ -374,7 +400,11 @@ def _ceil():
     """The smallest whole number not below x.
 
     Example: `ceil(params.sample_share * count(retrofit_households))` — 400 for 2,000 homes at 20%."""
-    return _none_safe(lambda x: int(math.ceil(x)) if not isinstance(x, Decimal) else int(x.to_integral_value(rounding="ROUND_CEILING"))), lambda x: x.ceil().cast(_pl().Int64)
+    return _none_safe(
+        lambda x: (
+            int(math.ceil(x)) if not isinstance(x, Decimal) else int(x.to_integral_value(rounding="ROUND_CEILING"))
+        )
+    ), lambda x: x.ceil().cast(_pl().Int64)
 
 
 @func("floor", ("num",), "int")

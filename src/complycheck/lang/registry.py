@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import ast
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
 
 from complycheck.lang.types import EvalContext, Node
 
@@ -45,16 +46,25 @@ class Func:
 REGISTRY: dict[str, Func] = {}
 
 
-def func(name: str, sig: tuple[str, ...], ret: str, *, aggregate: bool = False, const_args: tuple[int, ...] = (),
-         columnar: Columnar | None = None, check: Check | None = None,
-         compile: CompileForm | None = None) -> Callable[[Callable[[], Any]], Callable[[], Any]]:
+def func(
+    name: str,
+    sig: tuple[str, ...],
+    ret: str,
+    *,
+    aggregate: bool = False,
+    const_args: tuple[int, ...] = (),
+    columnar: Columnar | None = None,
+    check: Check | None = None,
+    compile: CompileForm | None = None,
+) -> Callable[[Callable[[], Any]], Callable[[], Any]]:
     """Register a function. The decorated function returns its Python form, or (Python form, columnar form)."""
 
     def wrap(f: Callable[[], Any]) -> Callable[[], Any]:
         impl = f()
         py, pl_ = impl if isinstance(impl, tuple) else (impl, None)
-        REGISTRY[name] = Func(name, sig, ret, (f.__doc__ or "").strip(), py, pl_, aggregate, const_args, columnar, check,
-                              compile)
+        REGISTRY[name] = Func(
+            name, sig, ret, (f.__doc__ or "").strip(), py, pl_, aggregate, const_args, columnar, check, compile
+        )
         return f
 
     return wrap

@@ -3,11 +3,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 from fractions import Fraction
-from typing import Any, Callable, Protocol
+from typing import Any, Protocol
 
 NUMERIC = ("int", "dec", "num")
 
@@ -105,7 +106,7 @@ class Compiled:
 
     def params_used(self) -> set[str]:
         """The names of the parameters it reads."""
-        return {n[len("params."):] for n in self.names if n.startswith("params.")}
+        return {n[len("params.") :] for n in self.names if n.startswith("params.")}
 
 
 def value_type(v: Any) -> str:
@@ -158,8 +159,22 @@ def to_fraction(v: Any) -> Fraction:
     return Fraction(v)
 
 
-TYPE_NAMES = {"bool": "真/假", "int": "整数", "dec": "数字", "num": "数字", "str": "文本", "id": "身份证号", "date": "日期",
-              "dur": "天数", "list": "列表", "map": "映射", "view": "数据集", "colref": "数据集.列", "null": "空值", "any": "任意值"}
+TYPE_NAMES = {
+    "bool": "真/假",
+    "int": "整数",
+    "dec": "数字",
+    "num": "数字",
+    "str": "文本",
+    "id": "身份证号",
+    "date": "日期",
+    "dur": "天数",
+    "list": "列表",
+    "map": "映射",
+    "view": "数据集",
+    "colref": "数据集.列",
+    "null": "空值",
+    "any": "任意值",
+}
 
 
 def type_name(t: str) -> str:

@@ -6,8 +6,8 @@ Modules are imported when a format is first used, so `complycheck --help` stays 
 from __future__ import annotations
 
 import importlib
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from complycheck.model import Report
 
@@ -22,13 +22,16 @@ class Format:
     description: str
 
 
-FORMATS: dict[str, Format] = {f.name: f for f in (
-    Format("text", "text", ".txt", "终端文本 / plain text"),
-    Format("json", "json_report", ".json", "机读 JSON（schemas/report.schema.json）/ machine-readable JSON"),
-    Format("junit", "junit", ".xml", "JUnit XML，供 CI / JUnit XML for CI"),
-    Format("html", "html", ".html", "可打印、可签字的 HTML 报告 / printable HTML report"),
-    Format("markdown", "markdown", ".md", "Markdown"),
-)}
+FORMATS: dict[str, Format] = {
+    f.name: f
+    for f in (
+        Format("text", "text", ".txt", "终端文本 / plain text"),
+        Format("json", "json_report", ".json", "机读 JSON（schemas/report.schema.json）/ machine-readable JSON"),
+        Format("junit", "junit", ".xml", "JUnit XML，供 CI / JUnit XML for CI"),
+        Format("html", "html", ".html", "可打印、可签字的 HTML 报告 / printable HTML report"),
+        Format("markdown", "markdown", ".md", "Markdown"),
+    )
+}
 EXTENSIONS = {name: f.extension for name, f in FORMATS.items()}
 
 

@@ -11,7 +11,6 @@ from complycheck.model import Groups, Periods, Report, Result, Share
 OPEN_FOR_SIGNOFF = {"manual_review", "waived", "pending"}
 
 
-
 def L(key: str, lang: str, **kw: Any) -> str:
     """A report word from the one catalogue (i18n.WORDS), formatted."""
     return w(key, lang, **kw)

@@ -21,11 +21,18 @@ def _case(suite: ET.Element, r: Result, lang: str, classname: str) -> None:
         ET.SubElement(case, "error", message=msg, type=r.status).text = msg
     elif r.status in FAILING:
         el = ET.SubElement(case, "failure", message=msg, type=r.status)
-        lines = [msg] + [clean(f"{f.file or ''} {f.sheet or ''} row {f.row or '-'} {f.column or ''}: {f.reason if lang == 'zh' else f.reason_en} {f.values}") for f in r.failures]
+        lines = [msg] + [
+            clean(
+                f"{f.file or ''} {f.sheet or ''} row {f.row or '-'} {f.column or ''}: {f.reason if lang == 'zh' else f.reason_en} {f.values}"
+            )
+            for f in r.failures
+        ]
         el.text = "\n".join(lines)
     elif r.status in SKIPPED:
         ET.SubElement(case, "skipped", message=clean(f"{status}: {msg}"))
-    ET.SubElement(case, "system-out").text = clean(f"[{status}] clauses={','.join(r.clauses)} severity={r.severity} {msg}")
+    ET.SubElement(case, "system-out").text = clean(
+        f"[{status}] clauses={','.join(r.clauses)} severity={r.severity} {msg}"
+    )
 
 
 def render(report: Report, lang: str) -> str:
@@ -35,8 +42,12 @@ def render(report: Report, lang: str) -> str:
         groups.append(("contract" if lang == "en" else "合同整体", report.contract_results))
     tot = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
     for name, results in groups:
-        counts = {"tests": len(results), "failures": sum(r.status in FAILING for r in results),
-                  "errors": sum(r.status == "error" for r in results), "skipped": sum(r.status in SKIPPED for r in results)}
+        counts = {
+            "tests": len(results),
+            "failures": sum(r.status in FAILING for r in results),
+            "errors": sum(r.status == "error" for r in results),
+            "skipped": sum(r.status in SKIPPED for r in results),
+        }
         suite = ET.SubElement(root, "testsuite", name=clean(name), **{k: str(v) for k, v in counts.items()})
         for r in results:
             _case(suite, r, lang, clean(name.split(" ")[0]))

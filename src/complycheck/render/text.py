@@ -8,8 +8,17 @@ from complycheck.i18n import SEVERITY, STATUS, VERDICT, t, w
 from complycheck.model import Report, Result
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
-ICON = {"pass": "✓", "fail": "✗", "warn": "!", "not_applicable": "-", "missing_evidence": "?", "manual_review": "☐",
-        "pending": "…", "waived": "~", "error": "✗"}
+ICON = {
+    "pass": "✓",
+    "fail": "✗",
+    "warn": "!",
+    "not_applicable": "-",
+    "missing_evidence": "?",
+    "manual_review": "☐",
+    "pending": "…",
+    "waived": "~",
+    "error": "✗",
+}
 SHOW_FAILURES = 5
 
 
@@ -32,8 +41,20 @@ def _result(r: Result, lang: str) -> list[str]:
     if r.status == "manual_review" and (r.review or r.review_en):
         out.append(f"      {w('review', lang)}: {clean(r.review if zh else (r.review_en or r.review))}")
     for f in r.failures[:SHOW_FAILURES]:
-        where = " ".join(x for x in [clean(f.file or ""), f"[{clean(f.sheet)}]" if f.sheet else "", w("row_short", lang, n=f.row) if f.row else ""] if x)
-        vals = "，".join(f"{clean(k)}={clean(v)}" for k, v in f.values.items()) if zh else ", ".join(f"{clean(k)}={clean(v)}" for k, v in f.values.items())
+        where = " ".join(
+            x
+            for x in [
+                clean(f.file or ""),
+                f"[{clean(f.sheet)}]" if f.sheet else "",
+                w("row_short", lang, n=f.row) if f.row else "",
+            ]
+            if x
+        )
+        vals = (
+            "，".join(f"{clean(k)}={clean(v)}" for k, v in f.values.items())
+            if zh
+            else ", ".join(f"{clean(k)}={clean(v)}" for k, v in f.values.items())
+        )
         reason = clean(f.reason if zh else f.reason_en)
         out.append(f"        - {where + ': ' if where else ''}{vals}  ({reason[:120]})")
     more = r.failure_count - min(len(r.failures), SHOW_FAILURES)
@@ -53,7 +74,9 @@ def render(report: Report, lang: str) -> str:
     ]
     for li in report.line_items:
         name = li.name if zh or not li.name_en else li.name_en
-        lines.append(f"{w('line_item', lang)} {li.id} {clean(name)}  {_money(li.amount)} {w('yuan', lang)}  —  {t(VERDICT, li.verdict, lang)}")
+        lines.append(
+            f"{w('line_item', lang)} {li.id} {clean(name)}  {_money(li.amount)} {w('yuan', lang)}  —  {t(VERDICT, li.verdict, lang)}"
+        )
         for r in li.results:
             lines.extend(_result(r, lang))
         if li.blocking:
@@ -66,7 +89,10 @@ def render(report: Report, lang: str) -> str:
         lines.append("")
     uncovered = [x["clause"] for x in report.clause_coverage if x["status"] == "uncovered"]
     covered = len(report.clause_coverage) - len(uncovered)
-    lines.append(f"{w('coverage', lang)}: {covered}/{len(report.clause_coverage)}" + (f"  {w('uncovered_short', lang)}: {', '.join(uncovered)}" if uncovered else ""))
+    lines.append(
+        f"{w('coverage', lang)}: {covered}/{len(report.clause_coverage)}"
+        + (f"  {w('uncovered_short', lang)}: {', '.join(uncovered)}" if uncovered else "")
+    )
     if report.data_problems:
         lines.append(f"{w('data_problems', lang)}: {len(report.data_problems)}")
         for p in report.data_problems[:10]:

@@ -44,8 +44,11 @@ def empty(rule: Rule, what: str, what_en: str) -> None:
         raise Outcome("fail", f"没有符合条件的{what}", f"no {what_en} in scope")
     if rule.on_empty == "pass":
         raise Outcome("pass", f"没有符合条件的{what}，按通过处理", f"no {what_en} in scope; treated as pass")
-    raise Outcome("not_applicable", f"不适用：没有符合条件的{what}（总体为空）",
-                  f"not applicable: no {what_en} in scope (empty population)")
+    raise Outcome(
+        "not_applicable",
+        f"不适用：没有符合条件的{what}（总体为空）",
+        f"not applicable: no {what_en} in scope (empty population)",
+    )
 
 
 def warn(rule: Rule, ctx: RuleContext, value: Fraction, res: Draft) -> None:

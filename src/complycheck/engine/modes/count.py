@@ -75,8 +75,15 @@ class MeasureMode:
     def describe(self, rule: Rule, pack: RulePack, zh: bool) -> list[str]:
         assert rule.measure is not None
         mn = rule.min.source if rule.min else None
-        conds = [f"= {rule.equals.source}" if rule.equals else "", f"≥ {mn}" if mn else "", f"≤ {rule.max.source}" if rule.max else ""]
-        return [(f"度量：{rule.measure.source}，须 " if zh else f"measure: {rule.measure.source}, must be ") + " ".join(c for c in conds if c)]
+        conds = [
+            f"= {rule.equals.source}" if rule.equals else "",
+            f"≥ {mn}" if mn else "",
+            f"≤ {rule.max.source}" if rule.max else "",
+        ]
+        return [
+            (f"度量：{rule.measure.source}，须 " if zh else f"measure: {rule.measure.source}, must be ")
+            + " ".join(c for c in conds if c)
+        ]
 
 
 COUNT = CountMode()

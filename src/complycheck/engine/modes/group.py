@@ -64,22 +64,48 @@ class GroupMode:
         res.measured = Groups(len(met), len(groups), {str(g): counts.get(g, 0) for g in groups})
         res.threshold = {"min_per_group": jsonable(mn)}
         if expected is not None:
-            extra = sorted((str(k) for k in counts if k is not None and k not in set(expected)))
+            extra = sorted(str(k) for k in counts if k is not None and k not in set(expected))
             if extra:
                 res.details["groups_not_expected"] = extra[:50]
         res.status = "pass" if not unmet else "fail"
         res.details["measured_text"] = f"{len(met)}/{len(groups)} 组达到 ≥ {show(mn)}"
-        res.message = f"{len(met)}/{len(groups)} 个{'“' + label + '”' if label != '分组' else ''}分组达到每组至少 {show(mn)}" + (f"；未达到：{'、'.join(map(str, unmet[:10]))}" if unmet else "")
-        res.message_en = f"{len(met)} of {len(groups)} groups{' of ' + repr(label) if label != '分组' else ''} reach at least {show(mn)} each" + (f"; not reached: {', '.join(map(str, unmet[:10]))}" if unmet else "")
+        res.message = (
+            f"{len(met)}/{len(groups)} 个{'“' + label + '”' if label != '分组' else ''}分组达到每组至少 {show(mn)}"
+            + (f"；未达到：{'、'.join(map(str, unmet[:10]))}" if unmet else "")
+        )
+        res.message_en = (
+            f"{len(met)} of {len(groups)} groups{' of ' + repr(label) if label != '分组' else ''} reach at least {show(mn)} each"
+            + (f"; not reached: {', '.join(map(str, unmet[:10]))}" if unmet else "")
+        )
         res.failure_count = len(unmet)
-        res.failures = [Failure(None, None, None, label, {label: mask_text(str(g))}, f"数量 {counts.get(g, 0)} < {show(mn)}",
-                                f"count {counts.get(g, 0)} < {show(mn)}") for g in unmet[:MAX_FAILURES]]
+        res.failures = [
+            Failure(
+                None,
+                None,
+                None,
+                label,
+                {label: mask_text(str(g))},
+                f"数量 {counts.get(g, 0)} < {show(mn)}",
+                f"count {counts.get(g, 0)} < {show(mn)}",
+            )
+            for g in unmet[:MAX_FAILURES]
+        ]
 
     def describe(self, rule: Rule, pack: RulePack, zh: bool) -> list[str]:
         assert rule.group_by is not None
         mn = rule.min.source if rule.min else None
-        return [(f"按 {rule.group_by.source} 分组，每组至少 {mn or 1} 行" if zh else f"grouped by {rule.group_by.source}, each group needs at least {mn or 1} rows")
-                + ((f"；必须出现的分组：{rule.groups.source}" if zh else f"; required groups: {rule.groups.source}") if rule.groups else "")]
+        return [
+            (
+                f"按 {rule.group_by.source} 分组，每组至少 {mn or 1} 行"
+                if zh
+                else f"grouped by {rule.group_by.source}, each group needs at least {mn or 1} rows"
+            )
+            + (
+                (f"；必须出现的分组：{rule.groups.source}" if zh else f"; required groups: {rule.groups.source}")
+                if rule.groups
+                else ""
+            )
+        ]
 
 
 MODE = GroupMode()

@@ -53,8 +53,14 @@ class PeriodMode:
         required = [x for x in plist if x[4]]
         col = pl.col(p.column)
         inside = pop.filter(col.is_between(start, end))
-        before, late, undated = ctx.collect(pop.select((col < start).sum().alias("b"), (col > end).sum().alias("l"), col.is_null().sum().alias("u"))).row(0)
-        label = (col.dt.strftime("%Y-%m") if p.unit == "month" else col.dt.year().cast(pl.String) + "Q" + col.dt.quarter().cast(pl.String))
+        before, late, undated = ctx.collect(
+            pop.select((col < start).sum().alias("b"), (col > end).sum().alias("l"), col.is_null().sum().alias("u"))
+        ).row(0)
+        label = (
+            col.dt.strftime("%Y-%m")
+            if p.unit == "month"
+            else col.dt.year().cast(pl.String) + "Q" + col.dt.quarter().cast(pl.String)
+        )
         inside = inside.with_columns(label.alias("__period"))
         if rule.group_by is not None:
             inside = with_group(rule, ctx, inside)
@@ -65,28 +71,54 @@ class PeriodMode:
             groups = sorted({k[1] for k in counts if k[1] is not None}, key=str)
         mn = const_of(rule.min, ctx, 1)
         if not required:
-            raise Outcome("not_applicable", f"不适用：服务期内没有重叠 ≥ {overlap} 天的完整{unit_word(p.unit)}", f"not applicable: no {p.unit} overlaps the window by at least {overlap} days")
+            raise Outcome(
+                "not_applicable",
+                f"不适用：服务期内没有重叠 ≥ {overlap} 天的完整{unit_word(p.unit)}",
+                f"not applicable: no {p.unit} overlaps the window by at least {overlap} days",
+            )
         cells = [(lbl, g) for (lbl, _, _, _, req) in plist if req for g in (groups or [None])]
         cnt = {cell: counts.get((cell[0],) + ((cell[1],) if rule.group_by else ()), 0) for cell in cells}
         unmet = [c for c in cells if not ge(cnt[c], mn)]
-        res.measured = Periods(len(cells) - len(unmet), len(cells),
-                               {(c[0] if c[1] is None else f"{c[0]}/{c[1]}"): cnt[c] for c in cells},
-                               [x[0] for x in plist if not x[4]])
-        res.threshold = {"min_per_period": jsonable(mn), "unit": p.unit, "window": [start.isoformat(), end.isoformat()], "min_overlap_days": overlap}
+        res.measured = Periods(
+            len(cells) - len(unmet),
+            len(cells),
+            {(c[0] if c[1] is None else f"{c[0]}/{c[1]}"): cnt[c] for c in cells},
+            [x[0] for x in plist if not x[4]],
+        )
+        res.threshold = {
+            "min_per_period": jsonable(mn),
+            "unit": p.unit,
+            "window": [start.isoformat(), end.isoformat()],
+            "min_overlap_days": overlap,
+        }
         res.details.update({"rows_before_start": before, "rows_after_end": late, "rows_undated": undated})
         res.status = "pass" if not unmet else "fail"
         u = unit_word(p.unit)
         na = [x[0] for x in plist if not x[4]]
         res.details["measured_text"] = f"{len(cells) - len(unmet)}/{len(cells)} 个{u}达到 ≥ {show(mn)}"
-        res.message = (f"{len(cells) - len(unmet)}/{len(cells)} 个{u}{'（及分组）' if rule.group_by else ''}达到每{u}至少 {show(mn)} 次"
-                       + (f"；未达到：{'、'.join(cell_label(c) for c in unmet[:12])}" if unmet else "")
-                       + (f"；不足 {overlap} 天的{u}不计：{'、'.join(na)}" if na else ""))
-        res.message_en = (f"{len(cells) - len(unmet)} of {len(cells)} {p.unit}s{' (by group)' if rule.group_by else ''} reach at least {show(mn)}"
-                          + (f"; not reached: {', '.join(cell_label(c) for c in unmet[:12])}" if unmet else "")
-                          + (f"; partial {p.unit}s under {overlap} days not required: {', '.join(na)}" if na else ""))
+        res.message = (
+            f"{len(cells) - len(unmet)}/{len(cells)} 个{u}{'（及分组）' if rule.group_by else ''}达到每{u}至少 {show(mn)} 次"
+            + (f"；未达到：{'、'.join(cell_label(c) for c in unmet[:12])}" if unmet else "")
+            + (f"；不足 {overlap} 天的{u}不计：{'、'.join(na)}" if na else "")
+        )
+        res.message_en = (
+            f"{len(cells) - len(unmet)} of {len(cells)} {p.unit}s{' (by group)' if rule.group_by else ''} reach at least {show(mn)}"
+            + (f"; not reached: {', '.join(cell_label(c) for c in unmet[:12])}" if unmet else "")
+            + (f"; partial {p.unit}s under {overlap} days not required: {', '.join(na)}" if na else "")
+        )
         res.failure_count = len(unmet)
-        res.failures = [Failure(None, None, None, p.column, {"period": c[0], **({rule.group_by.source: mask_text(str(c[1]))} if rule.group_by else {})},
-                                f"{cell_label(c)}：{cnt[c]} 次 < {show(mn)}", f"{cell_label(c)}: {cnt[c]} < {show(mn)}") for c in unmet[:MAX_FAILURES]]
+        res.failures = [
+            Failure(
+                None,
+                None,
+                None,
+                p.column,
+                {"period": c[0], **({rule.group_by.source: mask_text(str(c[1]))} if rule.group_by else {})},
+                f"{cell_label(c)}：{cnt[c]} 次 < {show(mn)}",
+                f"{cell_label(c)}: {cnt[c]} < {show(mn)}",
+            )
+            for c in unmet[:MAX_FAILURES]
+        ]
 
     def describe(self, rule: Rule, pack: RulePack, zh: bool) -> list[str]:
         p = rule.period
@@ -94,11 +126,20 @@ class PeriodMode:
         mn = rule.min.source if rule.min else None
         unit = unit_word(p.unit) if zh else p.unit
         overlap = p.min_overlap_days.source if p.min_overlap_days else 1
-        out = [f"按{unit}统计 {p.column}，服务期 {p.start.source} 至 {p.end.source}；与服务期重叠不足 {overlap} 天的{unit}不要求；每{unit}至少 {mn or 1} 次"
-               if zh else f"counted per {unit} of {p.column} between {p.start.source} and {p.end.source}; {unit}s overlapping by less than "
-               f"{overlap} days are not required; at least {mn or 1} per {unit}"]
+        out = [
+            f"按{unit}统计 {p.column}，服务期 {p.start.source} 至 {p.end.source}；与服务期重叠不足 {overlap} 天的{unit}不要求；每{unit}至少 {mn or 1} 次"
+            if zh
+            else f"counted per {unit} of {p.column} between {p.start.source} and {p.end.source}; {unit}s overlapping by less than "
+            f"{overlap} days are not required; at least {mn or 1} per {unit}"
+        ]
         if rule.group_by:
-            out.append((f"并且每个 {rule.group_by.source} 分组都要满足" if zh else f"and for every group of {rule.group_by.source}"))
+            out.append(
+
+                    f"并且每个 {rule.group_by.source} 分组都要满足"
+                    if zh
+                    else f"and for every group of {rule.group_by.source}"
+
+            )
         return out
 
 

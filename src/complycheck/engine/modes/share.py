@@ -27,7 +27,11 @@ class ShareMode:
         key = (ctx.key_for(ctx.dataset_of(rule.source), rule.distinct) or rule.distinct) if rule.distinct else None
         aggs = [pl.len().alias("n"), ok.sum().alias("num"), pl.col("__ok").is_null().sum().alias("unknown")]
         if key:
-            aggs += [pl.col(key).n_unique().alias("distinct"), pl.col(key).null_count().alias("blank"), (ok & pl.col(key).is_null()).sum().alias("blank_ok")]
+            aggs += [
+                pl.col(key).n_unique().alias("distinct"),
+                pl.col(key).null_count().alias("blank"),
+                (ok & pl.col(key).is_null()).sum().alias("blank_ok"),
+            ]
         st = ctx.collect(frame.select(aggs)).row(0, named=True)
         if st["n"] == 0:
             empty(rule, "记录", "rows")
@@ -58,19 +62,34 @@ class ShareMode:
             res.details["rows_unknown"] = unknown
         res.status = "pass" if passed else "fail"
         unit = "人/项" if rule.distinct else "行"
-        res.message = f"{text}（{num} / {den} {unit}符合要求）" + (f"；其中 {unknown} 行因空白无法判断" if unknown else "")
-        res.message_en = f"{text} ({num} of {den} {'entities' if rule.distinct else 'rows'} meet the condition)" + (f"; {unknown} rows unknown because of blank cells" if unknown else "")
+        res.message = f"{text}（{num} / {den} {unit}符合要求）" + (
+            f"；其中 {unknown} 行因空白无法判断" if unknown else ""
+        )
+        res.message_en = f"{text} ({num} of {den} {'entities' if rule.distinct else 'rows'} meet the condition)" + (
+            f"; {unknown} rows unknown because of blank cells" if unknown else ""
+        )
         warn(rule, ctx, share, res)
         cols = sorted(rule.expect.columns | ({rule.distinct} if rule.distinct else set()))
-        row_failures(ctx, rule, failing, cols, res, "不满足条件：" + rule.expect.source, "condition not met: " + rule.expect.source, unknown_col="__ok")
-
+        row_failures(
+            ctx,
+            rule,
+            failing,
+            cols,
+            res,
+            "不满足条件：" + rule.expect.source,
+            "condition not met: " + rule.expect.source,
+            unknown_col="__ok",
+        )
 
     def describe(self, rule: Rule, pack: RulePack, zh: bool) -> list[str]:
         assert rule.expect is not None
         mn = rule.min.source if rule.min else None
-        return [f"每行须满足：{rule.expect.source}" if zh else f"each row must meet: {rule.expect.source}",
-                f"通过条件：满足的比例 ≥ {mn or '100%'}（分子、分母都会列出）" if zh
-                else f"passes when the share meeting it is >= {mn or '100%'} (numerator and denominator shown)"]
+        return [
+            f"每行须满足：{rule.expect.source}" if zh else f"each row must meet: {rule.expect.source}",
+            f"通过条件：满足的比例 ≥ {mn or '100%'}（分子、分母都会列出）"
+            if zh
+            else f"passes when the share meeting it is >= {mn or '100%'} (numerator and denominator shown)",
+        ]
 
 
 MODE = ShareMode()

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from complycheck import api as app
-from complycheck.render import get
+from complycheck.reports import get
 from conftest import ROOT
 
 FLAGS = [

@@ -277,7 +277,7 @@ rules:
 def test_clause_coverage_and_unmasked_ids_never_reach_the_report():
     import json
 
-    from complycheck.render.json_report import report_dict
+    from complycheck.reports.json_report import report_dict
 
     report, _ = run_rules(SHARE, people=people((P1, "张三", "", "否", "", "", "", "")))
     text = json.dumps(report_dict(report), ensure_ascii=False)

@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 
 from complycheck.engine import Waiver
-from complycheck.render import get
+from complycheck.reports import get
 from conftest import ROOT, make_id, run_rules
 
 GOLDEN = ROOT / "tests" / "golden"

@@ -111,13 +111,13 @@ def test_age_in_full_years():
 
 
 def test_characters_the_loader_skips_normalising_are_left_alone_by_normalize_text():
-    """The loader normalises only text holding a character outside tables._MAY_CHANGE's complement; that is exact
+    """The loader normalises only text holding a character outside cells.MAY_CHANGE's complement; that is exact
     only if every character inside it, alone or between others, comes out of normalize_text unchanged."""
     import re
 
-    from complycheck.evidence.tables import _MAY_CHANGE
+    from complycheck.evidence.cells import MAY_CHANGE
 
-    outside = re.compile(_MAY_CHANGE)
+    outside = re.compile(MAY_CHANGE)
     safe = [chr(c) for c in range(0x110000) if not (0xD800 <= c <= 0xDFFF) and not outside.match(chr(c))]
     assert 20000 < len(safe) < 30000
     for ch in safe:
@@ -130,4 +130,4 @@ def test_characters_the_loader_skips_normalising_are_left_alone_by_normalize_tex
     import polars as pl  # the loader runs the pattern in polars (Rust regex): it must read it as Python does
 
     every = pl.Series([chr(c) for c in range(0x110000) if not (0xD800 <= c <= 0xDFFF)])
-    assert every.filter(~every.str.contains(_MAY_CHANGE)).to_list() == safe
+    assert every.filter(~every.str.contains(MAY_CHANGE)).to_list() == safe

@@ -222,6 +222,6 @@ def decide(pack: RulePack, evidence: Evidence, as_of: date, *, waivers: list[Wai
 
 def render(report: Report, fmt: str = "text", lang: str = "zh") -> str:
     """A report as text, json, junit, html or markdown, in Chinese (zh) or English (en)."""
-    from complycheck import render as renderers
+    from complycheck import reports
 
-    return renderers.render(report, fmt, lang)
+    return reports.render(report, fmt, lang)

@@ -17,7 +17,7 @@ from typing import Any
 import click
 
 from complycheck import __version__
-from complycheck.render import FORMATS as RENDER_FORMATS
+from complycheck.reports import FORMATS as RENDER_FORMATS
 
 EXIT_OK, EXIT_NOT_ACCEPTED, EXIT_INPUT, EXIT_BUG = 0, 1, 2, 3
 FORMATS = list(RENDER_FORMATS)
@@ -74,7 +74,7 @@ def guarded(fn: Callable[..., int]) -> Callable[..., None]:
 
 
 def _clean(s: str) -> str:
-    from complycheck.render.text import clean
+    from complycheck.reports.text import clean
 
     return "\n".join(clean(line) for line in s.split("\n"))
 
@@ -260,7 +260,8 @@ def evaluate(
     spill: bool | None,
 ) -> int:
     """评估证据，给出每个品目的验收结论 / evaluate the evidence and give a verdict per line item."""
-    from complycheck import api, render
+    from complycheck import api
+    from complycheck.reports import get as renderer
 
     targets = _report_targets(fmt, output, reports)
     day = _parse_as_of(as_of)
@@ -269,7 +270,7 @@ def evaluate(
         report = api.run(Path(rules_dir), Path(evidence_dir), day, Path(waivers) if waivers else None, progress, spill)
     finally:
         progress.done()
-    rendered = [(render.get(name)(report, lang), path) for name, path in targets]
+    rendered = [(renderer(name)(report, lang), path) for name, path in targets]
     _check_writable([p for _, p in rendered if p])
     for text, path in rendered:
         if path:
@@ -286,7 +287,7 @@ def evaluate(
 @guarded
 def test_cmd(rules_dir: str, lang: str) -> int:
     """运行规则包 tests/ 中的规则测试 / run the rule tests in the pack's tests/ folder."""
-    from complycheck.render.text import clean
+    from complycheck.reports.text import clean
     from complycheck.rules import load_pack
     from complycheck.ruletests import TESTS_DIR, run_all
 

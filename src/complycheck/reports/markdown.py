@@ -6,7 +6,7 @@ import re
 from typing import Any
 
 from complycheck.model import Report, Result
-from complycheck.render.common import (
+from complycheck.reports.common import (
     OPEN_FOR_SIGNOFF,
     L,
     clause_texts,
@@ -17,7 +17,7 @@ from complycheck.render.common import (
     title_of,
     verdict_word,
 )
-from complycheck.render.text import clean
+from complycheck.reports.text import clean
 from complycheck.values import show_value
 
 MAX_ROWS = 20

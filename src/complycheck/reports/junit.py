@@ -6,7 +6,7 @@ import xml.etree.ElementTree as ET
 
 from complycheck.i18n import STATUS, t
 from complycheck.model import Report, Result
-from complycheck.render.text import clean
+from complycheck.reports.text import clean
 
 FAILING = {"fail", "missing_evidence"}
 SKIPPED = {"not_applicable", "pending", "manual_review", "waived"}

@@ -17,7 +17,7 @@ Renderer = Callable[[Report, str], str]
 @dataclass(frozen=True)
 class Format:
     name: str
-    module: str  # complycheck.render.<module>.render
+    module: str  # complycheck.reports.<module>.render
     extension: str
     description: str
 
@@ -37,7 +37,7 @@ EXTENSIONS = {name: f.extension for name, f in FORMATS.items()}
 
 def get(name: str) -> Renderer:
     """The renderer for a format name."""
-    module = importlib.import_module(f"complycheck.render.{FORMATS[name].module}")
+    module = importlib.import_module(f"complycheck.reports.{FORMATS[name].module}")
     fn: Renderer = module.render
     return fn
 

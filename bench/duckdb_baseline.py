@@ -89,7 +89,7 @@ def main(root: Path) -> None:
         WHEN contains(x, '.') THEN try_strptime(trim(x), '%Y.%m.%d')
         WHEN regexp_full_match(trim(x), '\\d{{8}}') THEN try_strptime(trim(x), '%Y%m%d')
         END::DATE;
-    CREATE MACRO yes(x) AS coalesce(lower(trim(x)) IN ({', '.join(map(q, TRUE_WORDS))}), false);
+    CREATE MACRO yes(x) AS coalesce(list_contains([{', '.join(map(q, TRUE_WORDS))}], lower(trim(x))), false);
     """)
     roster = source(root, manifest, "elderly_roster", tmp, {"id": ID_HEADERS, "status": "保障状态（在保/停保）", "flag": "失能情况（失能/部分失能）"})
     ass = source(root, manifest, "elderly_assessments", tmp, {
@@ -105,17 +105,20 @@ def main(root: Path) -> None:
       FROM (SELECT *, born(id, x17) AS born
       FROM (SELECT *, x17(id) AS x17
       FROM (SELECT nid(raw_id) AS id, nt(raw_status) AS status, nt(raw_flag) AS flag FROM ({roster})))));
-    CREATE TABLE a AS SELECT id, id_valid(id, x17, born(id, x17)) AS valid, pdate(raw_adate) AS adate, pdate(raw_rdate) AS rdate, pdate(raw_cdate) AS cdate,
+    CREATE TABLE a AS SELECT rn, id, id_valid(id, x17, born(id, x17)) AS valid, pdate(raw_adate) AS adate, pdate(raw_rdate) AS rdate, pdate(raw_cdate) AS cdate,
         nt(raw_a1) IS NOT NULL AND nt(raw_a2) IS NOT NULL AND nt(raw_a1) <> nt(raw_a2) AS two_assessors,
         coalesce(nt(raw_std), 'MZ/T 039-2013') = 'MZ/T 039-2013' AS mzt, nt(raw_final) AS final, nt(raw_reason) AS reason,
         nt(raw_report_no) IS NOT NULL AS has_report_no, nt(raw_cert_no) IS NOT NULL AS has_cert_no, yes(raw_signed) AS signed,
         CASE WHEN try_cast(replace(trim(raw_score), ',', '') AS DOUBLE) = round(try_cast(replace(trim(raw_score), ',', '') AS DOUBLE))
              THEN try_cast(replace(trim(raw_score), ',', '') AS DOUBLE) END AS score
-      FROM (SELECT *, x17(id) AS x17 FROM (SELECT nid(raw_id) AS id, * EXCLUDE (raw_id) FROM ({ass})));
+      FROM (SELECT *, x17(id) AS x17 FROM (SELECT row_number() OVER () AS rn, nid(raw_id) AS id, * EXCLUDE (raw_id) FROM ({ass})));
     CREATE TABLE c AS SELECT nid(raw_id) AS id, nt(raw_level) AS level FROM ({rechecks});
     CREATE TABLE h AS SELECT nt(raw_hh) AS hh FROM ({homes});
     CREATE TABLE s AS SELECT nt(raw_hh) AS hh, pdate(raw_hdate) AS hdate, yes(raw_rc) AS rc, nt(raw_rr) AS rr, yes(raw_hc) AS hc, nt(raw_hr) AS hr FROM ({checks});
     """)
+    # rn: the row's number in the file (row_number() over the scan, which DuckDB keeps in file order; the tables' own
+    # rowid is not: CREATE TABLE ... AS may insert in parallel out of order), so that lookup() takes the last row of
+    # a key as complycheck's lookup() does.
     share = "count(*) FILTER (WHERE ok), count(*)"
     distinct = "count(DISTINCT id) FILTER (WHERE ok) + count(*) FILTER (WHERE id IS NULL AND ok), count(DISTINCT id) + count(*) FILTER (WHERE id IS NULL)"
     start, deadline, end = "DATE '2022-09-19'", "DATE '2022-10-31'", "DATE '2022-11-30'"
@@ -131,7 +134,7 @@ def main(root: Path) -> None:
         "1-1.S1b": f"SELECT {distinct} FROM (SELECT id, id IN (SELECT id FROM r WHERE status = '在保' AND age >= 65) AS ok FROM a)",
         "1-1.S1c": f"""SELECT {distinct} FROM (
                          SELECT c.id, c.level = l.final AS ok FROM c
-                         LEFT JOIN (SELECT id, arg_min(final, rowid) AS final FROM a WHERE id IS NOT NULL GROUP BY id) l ON c.id = l.id)""",
+                         LEFT JOIN (SELECT id, arg_max(final, rn) AS final FROM a WHERE id IS NOT NULL GROUP BY id) l ON c.id = l.id)""",
         "1-1.S1d": f"""SELECT {distinct} FROM (SELECT id, has_report_no AND rdate IS NOT NULL AND has_cert_no
                          AND cdate IS NOT NULL AND signed AS ok FROM a WHERE final IS NOT NULL)""",
         "1-1.S1e": f"""SELECT {share} FROM (SELECT two_assessors AND CASE

@@ -215,10 +215,10 @@ def main(root: Path) -> None:
     out["1-1.S1a"] = share_distinct(rid.key, rid.blank, member(rid.key, rid.blank, aid.key[assessed & ~aid.blank]), s1a_where)
     out["1-1.S1b"] = share_distinct(aid.key, aid.blank, member(aid.key, aid.blank, rid.key[in_scope & ~rid.blank]), np.ones(len(ass), bool))
 
-    # lookup: the final level of the first assessment row of each ID
-    first_row = ~pd.Series(aid.key).duplicated().to_numpy() & ~aid.blank
-    pos = pd.Index(aid.key[first_row]).get_indexer(cid.key)
-    looked = final.to_numpy(object)[first_row][np.maximum(pos, 0)]
+    # lookup: the final level of the last assessment row of each ID (as complycheck's lookup())
+    last_row = ~pd.Series(aid.key).duplicated(keep="last").to_numpy() & ~aid.blank
+    pos = pd.Index(aid.key[last_row]).get_indexer(cid.key)
+    looked = final.to_numpy(object)[last_row][np.maximum(pos, 0)]
     level = text(rechecks["复核等级"]).to_numpy(object)
     agree = (pos >= 0) & ~cid.blank & pd.notna(level) & pd.notna(looked) & (level == looked)
     out["1-1.S1c"] = share_distinct(cid.key, cid.blank, agree, np.ones(len(rechecks), bool))

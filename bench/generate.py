@@ -2,9 +2,14 @@
 
     python bench/generate.py --rows 1000000 --out /tmp/cc-1e6 [--xlsx] [--gbk]
 
-Scaled: elderly_roster and elderly_assessments (N rows each), retrofit_households (N) and retrofit_spot_checks
-(N/5 + a few). Realistic values (valid ID numbers with old 1523xx codes, Chinese names, 是/否, 2022年10月31日 dates),
-a few blanks and bad values, and deliberately missing assessments, so the verdicts are not trivial. Everything else
+Scaled: elderly_roster (N rows), elderly_assessments (about N rows: one per assessed person, plus a 复评 row for one
+person in 211), retrofit_households (N) and retrofit_spot_checks (N/5 + a few). Every column the pack declares for
+these datasets is written, as suppliers fill the forms: the assessments carry the MZ/T 039-2013 score columns
+(一级指标得分, 总分, 初步等级, 等级变更依据, 最终等级) with levels consistent with the scores. Realistic values (valid
+ID numbers with old 1523xx codes, a few mistyped check characters in the assessments, Chinese names, 是/√/已签收,
+dates spelled 2022年10月31日, 2022-10-31, 2022/10/31 and 20221031), a few blanks, and deliberately missing
+assessments, so the verdicts are not trivial. Deterministic: fixed seeds, the same files on every run (for one
+polars version). Everything else
 is copied from evidence/. Nothing here is committed: the data is generated on demand.
 """
 
@@ -58,6 +63,31 @@ def cn_date(col: pl.Expr) -> pl.Expr:
     return col.dt.year().cast(pl.String) + "年" + col.dt.month().cast(pl.String) + "月" + col.dt.day().cast(pl.String) + "日"
 
 
+LEVELS = ["能力完好", "轻度失能", "中度失能", "重度失能"]
+MODIFIERS = ["认知障碍", "近30天内跌倒2次", "认知障碍、精神疾病", "近30天内走失1次、噎食1次"]
+
+
+def scores(col: pl.Expr, again: pl.Expr) -> list[pl.Expr]:
+    """The MZ/T 039-2013 score columns in the order of the form: 一级指标得分, 总分, 初步等级, 等级变更依据, 最终等级.
+
+    日常生活活动 (ADL) is scored 0-100 in steps of 5 and is the 总分; 精神状态, 感知觉与沟通 and 社会参与 are graded 0-3.
+    The preliminary level follows the ADL grade (100 → 0, 65-95 → 1, 45-60 → 2, ≤ 40 → 3), raised when another
+    dimension is two grades worse; about one record in seven names a modifier (认知障碍, falls, ...) that raises the
+    final level by one (重度失能 stays). A re-assessment (again) finds the level one grade worse."""
+    adl = (col.hash(5) % 21 * 5).cast(pl.Int64)
+    grade = pl.when(adl == 100).then(0).when(adl >= 65).then(1).when(adl >= 45).then(2).otherwise(3)
+    dims = [pl.min_horizontal(grade + (col.hash(40 + k) % 3).cast(pl.Int64) - 1, pl.lit(3)).clip(0, 3).cast(pl.Int64) for k in range(3)]
+    prelim = pl.max_horizontal(grade, pl.max_horizontal(*dims) - 1).clip(0, 3)
+    m = (col.hash(8) % 28).cast(pl.Int64)
+    modifier = pl.when(m < len(MODIFIERS)).then(pl.lit(pl.Series(MODIFIERS)).get(m.clip(0, len(MODIFIERS) - 1)))
+    final = pl.when(modifier.is_not_null() | again).then(pl.min_horizontal(prelim + 1, pl.lit(3))).otherwise(prelim)
+    lv = pl.lit(pl.Series(LEVELS))
+    text = (pl.lit("日常生活活动:") + adl.cast(pl.String) + ";精神状态:" + dims[0].cast(pl.String)
+            + ";感知觉与沟通:" + dims[1].cast(pl.String) + ";社会参与:" + dims[2].cast(pl.String))
+    return [text.alias("一级指标得分"), adl.alias("总分"), lv.get(prelim.cast(pl.Int64)).alias("初步等级"),
+            modifier.alias("等级变更依据"), lv.get(final.cast(pl.Int64)).alias("最终等级")]
+
+
 def build(n: int) -> dict[str, pl.DataFrame]:
     people = ids(n, 7)
     roster = people.select(
@@ -67,18 +97,27 @@ def build(n: int) -> dict[str, pl.DataFrame]:
         pl.when(pl.col("i") % 2 == 0).then(pl.lit("失能")).otherwise(pl.lit("部分失能")).alias("失能情况（失能/部分失能）"),
         pl.lit("2022-09-15").alias("名册日期"))
     assessed = people.filter((pl.col("i") % 97 != 0) & (pl.col("i") % 1009 != 5))  # some in-scope people never assessed
+    # a few IDs mistyped in the supplier's table: a wrong check character (still 17 digits + a check character)
+    shifted = dict(zip("10X98765432", "0X98765432" + "1"))
+    assessed = assessed.with_columns(id=pl.when(pl.col("i") % 10007 == 3)
+                                     .then(pl.col("id").str.slice(0, 17) + pl.col("id").str.slice(17).replace_strict(shifted))
+                                     .otherwise(pl.col("id")))
     day = (pl.date(2022, 9, 26).cast(pl.Int32) + pl.col("i").hash(3) % 33).cast(pl.Date)
-    levels = pl.lit(pl.Series(["能力完好", "轻度失能", "中度失能", "重度失能"]))
-    assessments = assessed.select(
-        ("PG" + pl.col("i").cast(pl.String).str.zfill(8)).alias("评估编号"), pl.col("id").alias("公民身份号码"), names(pl.col("i"), 11).alias("姓名"),
+    # a re-assessment (复评) row for about one person in 211, dated from 20 October into November
+    again = assessed.filter(pl.col("i") % 211 == 7).with_columns(reason=pl.lit("复评"), no=pl.lit("PF"),
+                                                                  day=(pl.date(2022, 10, 20).cast(pl.Int32) + pl.col("i").hash(4) % 20).cast(pl.Date))
+    rows = pl.concat([assessed.with_columns(reason=pl.lit("首次"), no=pl.lit("PG"), day=day), again])
+    assessments = rows.select(
+        (pl.col("no") + pl.col("i").cast(pl.String).str.zfill(8)).alias("评估编号"), pl.col("id").alias("公民身份号码"), names(pl.col("i"), 11).alias("姓名"),
         pl.col("district").alias("旗县市区"),
-        pl.when(pl.col("i") % 2 == 0).then(cn_date(day)).otherwise(day.dt.strftime("%Y-%m-%d")).alias("评估日期"),
+        pl.when(pl.col("i") % 2 == 0).then(cn_date(pl.col("day"))).otherwise(pl.col("day").dt.strftime("%Y-%m-%d")).alias("评估日期"),
         names(pl.col("i"), 21).alias("评估员1"), names(pl.col("i"), 31).alias("评估员2"), pl.lit("MZ/T 039-2013").alias("评估标准"),
-        (pl.col("i").hash(5) % 21 * 5).alias("总分"),
-        levels.get((pl.col("i").hash(6) % 4).cast(pl.Int64)).alias("初步等级"), levels.get((pl.col("i").hash(6) % 4).cast(pl.Int64)).alias("最终等级"),
-        pl.lit("首次").alias("评估原因"), ("BG" + pl.col("i").cast(pl.String)).alias("评估报告编号"), day.dt.strftime("%Y/%m/%d").alias("报告日期"),
-        ("ZM" + pl.col("i").cast(pl.String)).alias("证明编号"), day.dt.strftime("%Y%m%d").alias("证明发放日期"),
-        pl.when(pl.col("i") % 5003 == 1).then(pl.lit(None)).when(pl.col("i") % 3 == 0).then(pl.lit("√")).otherwise(pl.lit("是")).alias("是否签收"))
+        *scores(pl.col("i"), pl.col("reason") == "复评"),
+        pl.col("reason").alias("评估原因"), (pl.when(pl.col("no") == "PG").then(pl.lit("BG")).otherwise(pl.lit("BGF")) + pl.col("i").cast(pl.String)).alias("评估报告编号"),
+        pl.col("day").dt.strftime("%Y/%m/%d").alias("报告日期"),
+        (pl.when(pl.col("no") == "PG").then(pl.lit("ZM")).otherwise(pl.lit("ZMF")) + pl.col("i").cast(pl.String)).alias("证明编号"), pl.col("day").dt.strftime("%Y%m%d").alias("证明发放日期"),
+        pl.when(pl.col("i") % 5003 == 1).then(pl.lit(None)).when(pl.col("i") % 3 == 0).then(pl.lit("√"))
+        .when(pl.col("i") % 7 == 0).then(pl.lit("已签收")).otherwise(pl.lit("是")).alias("是否签收"))
     homes = ids(n, 13, "1930-01-01", "1960-01-01").select(
         ("SLH" + pl.col("i").cast(pl.String).str.zfill(8)).alias("户编号"), pl.col("id").alias("户主身份号码"), pl.col("district").alias("旗县市区"),
         cn_date((pl.date(2021, 5, 1).cast(pl.Int32) + pl.col("i").hash(9) % 480).cast(pl.Date)).alias("改造完成日期"))

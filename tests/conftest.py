@@ -11,7 +11,7 @@ from click.testing import CliRunner
 
 from complycheck.engine import evaluate
 from complycheck.evidence import table_from_records
-from complycheck.rules import load_pack_texts
+from complycheck.pack import load_pack_texts
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -30,8 +30,23 @@ def test_the_api_matches_the_command_line(tmp_path, monkeypatch):
     monkeypatch.chdir(ROOT)  # input paths are reported as given, relative to the working folder
     report = complycheck.run("rules", "evidence", date(2022, 12, 15))
     out = tmp_path / "r.json"
-    subprocess.run([sys.executable, "-m", "complycheck", "evaluate", "--as-of", "2022-12-15", "--format", "json",
-                    "--output", str(out)], cwd=ROOT, capture_output=True, timeout=120)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "complycheck",
+            "evaluate",
+            "--as-of",
+            "2022-12-15",
+            "--format",
+            "json",
+            "--output",
+            str(out),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        timeout=120,
+    )
     assert complycheck.render(report, "json") == out.read_text("utf-8")
     assert json.loads(out.read_text("utf-8"))["verdict"] == report.verdict == "not_accepted"
 

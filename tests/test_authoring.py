@@ -4,7 +4,7 @@ import yaml
 from openpyxl import load_workbook
 
 from complycheck.evidence import load_evidence
-from complycheck.rules import load_pack
+from complycheck.pack import load_pack
 from conftest import ROOT
 
 

@@ -10,7 +10,7 @@ import polars as pl
 import pytest
 
 from complycheck.evidence import csvfiles, load_evidence, tables
-from complycheck.rules import load_pack_texts
+from complycheck.pack import load_pack_texts
 from conftest import CONTRACT, make_id
 
 EXTRA = """

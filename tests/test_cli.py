@@ -264,7 +264,7 @@ def test_loading_and_evaluating_report_progress(tmp_path, monkeypatch):
         date(2022, 12, 15),
         progress=lambda i, n, what, rows=None, phase="read": heard.append((phase, what, rows)),
     )
-    from complycheck.rules import load_pack
+    from complycheck.pack import load_pack
 
     title = load_pack(ROOT / "rules").datasets["retrofit_households"].title
     counts = [rows for phase, what, rows in heard if phase == "read" and what == title and rows is not None]

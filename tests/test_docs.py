@@ -21,7 +21,7 @@ def test_every_function_and_rule_key_is_documented_with_an_example():
 
 def test_pack_documentation_is_current_and_covers_every_clause():
     from complycheck.docgen import render_pack
-    from complycheck.rules import load_pack
+    from complycheck.pack import load_pack
 
     text = render_pack(load_pack(ROOT / "rules"))
     assert (ROOT / "docs" / "pack-TLSZCS-C-F-220141.md").read_text("utf-8") == text, (

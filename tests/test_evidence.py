@@ -13,7 +13,7 @@ from conftest import CONTRACT, make_id
 
 
 def pack():
-    from complycheck.rules import load_pack_texts
+    from complycheck.pack import load_pack_texts
 
     return load_pack_texts({"contract.yaml": CONTRACT + SURVEY, "rules.yaml": "rules: []\n"})
 

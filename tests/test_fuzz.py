@@ -11,7 +11,7 @@ from openpyxl import Workbook
 from complycheck.errors import ComplycheckError, Location
 from complycheck.evidence import load_evidence
 from complycheck.lang import Scope, compile_expr
-from complycheck.rules import load_pack_texts
+from complycheck.pack import load_pack_texts
 from complycheck.yamlsource import load_yaml_text
 from conftest import CONTRACT, pack_with, run_rules
 

@@ -124,7 +124,7 @@ def test_hostile_rule_files(tmp_path, name):
 
 
 def test_yaml_11_octal_stays_text(tmp_path):
-    from complycheck.rules import load_pack_texts
+    from complycheck.pack import load_pack_texts
 
     pack = load_pack_texts(
         {"a.yaml": CONTRACT + "rules:\n  - {id: 010, line_item: A, clauses: [X.1], title: t, from: people}\n"}

@@ -28,24 +28,33 @@ def test_no_module_imports_another_modules_private_name():
             elif isinstance(n, ast.Import):
                 aliases.update({a.asname or a.name: a.name for a in n.names if a.name.startswith("complycheck")})
         for n in ast.walk(tree):
-            if (isinstance(n, ast.Attribute) and isinstance(n.value, ast.Name) and n.value.id in aliases
-                    and n.attr.startswith("_") and not n.attr.startswith("__")):
+            if (
+                isinstance(n, ast.Attribute)
+                and isinstance(n.value, ast.Name)
+                and n.value.id in aliases
+                and n.attr.startswith("_")
+                and not n.attr.startswith("__")
+            ):
                 bad.append(f"{p.name}:{n.lineno} reads {n.value.id}.{n.attr}")
     assert not bad
 
 
 def test_records_and_the_command_line_do_not_import_polars():
-    code = ("import sys, complycheck.model, complycheck.lang.types, complycheck.cli; "
-            "print('polars' in sys.modules, 'simpleeval' in sys.modules)")
+    code = (
+        "import sys, complycheck.model, complycheck.lang.types, complycheck.cli; "
+        "print('polars' in sys.modules, 'simpleeval' in sys.modules)"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert out.stdout.split() == ["False", "False"], out.stderr
 
 
 def test_every_mode_is_registered_and_every_registered_mode_is_built():
     from complycheck.engine.modes import MODES
-    from complycheck.rules import mode_of
+    from complycheck.pack.rule_builder import mode_of
 
-    built = {mode_of(r) for r in ({"period": {"unit": "month"}}, {"group_by": "x"}, {"expect": "x"}, {"measure": "x"}, {})}
+    built = {
+        mode_of(r) for r in ({"period": {"unit": "month"}}, {"group_by": "x"}, {"expect": "x"}, {"measure": "x"}, {})
+    }
     assert built == set(MODES) == {"share", "count", "measure", "group", "period"}
     for name, mode in MODES.items():
         assert mode.name == name and callable(mode.evaluate) and callable(mode.describe)

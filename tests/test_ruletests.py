@@ -2,7 +2,7 @@
 
 import shutil
 
-from complycheck.rules import load_pack
+from complycheck.pack import load_pack
 from complycheck.ruletests import run_all
 from conftest import ROOT
 

@@ -16,8 +16,9 @@ from typing import Any
 from complycheck.engine import evaluate
 from complycheck.errors import ComplycheckError, ErrorList, EvidenceError, Location, RuleFileError
 from complycheck.evidence import load_evidence, sha256
-from complycheck.model import Evidence, Report, RulePack, Waiver
-from complycheck.rules import load_pack
+from complycheck.model import Evidence, RulePack
+from complycheck.pack import load_pack
+from complycheck.results import Report, Waiver
 from complycheck.schema import validate
 from complycheck.values import to_date
 from complycheck.yamlsource import load_yaml_file

@@ -287,8 +287,8 @@ def evaluate(
 @guarded
 def test_cmd(rules_dir: str, lang: str) -> int:
     """运行规则包 tests/ 中的规则测试 / run the rule tests in the pack's tests/ folder."""
+    from complycheck.pack import load_pack
     from complycheck.reports.text import clean
-    from complycheck.rules import load_pack
     from complycheck.ruletests import TESTS_DIR, run_all
 
     pack = load_pack(Path(rules_dir))
@@ -358,7 +358,7 @@ def explain_cmd(rule_id: str, rules_dir: str, evidence_dir: str | None, as_of: s
     from complycheck.engine import evaluate
     from complycheck.evidence import load_evidence
     from complycheck.explain import explain
-    from complycheck.rules import load_pack
+    from complycheck.pack import load_pack
 
     pack = load_pack(Path(rules_dir))
     result = None
@@ -379,7 +379,7 @@ def explain_cmd(rule_id: str, rules_dir: str, evidence_dir: str | None, as_of: s
 @guarded
 def template_cmd(rules_dir: str, output: str, as_csv: bool) -> int:
     """为每个数据集生成空白证据模板 / write a blank evidence template for every dataset."""
-    from complycheck.rules import load_pack
+    from complycheck.pack import load_pack
     from complycheck.template import write_templates
 
     pack = load_pack(Path(rules_dir))

@@ -353,7 +353,7 @@ if __name__ == "__main__":
     from pathlib import Path
 
     if len(sys.argv) > 2 and sys.argv[1] == "pack":
-        from complycheck.rules import load_pack
+        from complycheck.pack import load_pack
 
         sys.stdout.write(render_pack(load_pack(Path(sys.argv[2]))))
     else:

@@ -6,7 +6,8 @@ from __future__ import annotations
 from complycheck.engine import modes
 from complycheck.errors import ComplycheckError
 from complycheck.i18n import SEVERITY, STATUS, t
-from complycheck.model import Groups, Periods, Result, Rule, RulePack, Share
+from complycheck.model import Rule, RulePack
+from complycheck.results import Groups, Periods, Result, Share
 from complycheck.values import show_value
 
 
@@ -47,11 +48,9 @@ def logic_in_words(rule: Rule, pack: RulePack, lang: str) -> list[str]:
         )
     if rule.pending_if:
         out.append(
-
-                f"当 {rule.pending_if.source} 时结果为“待定”：{rule.pending_reason}"
-                if zh
-                else f"pending while {rule.pending_if.source}: {rule.pending_reason_en or rule.pending_reason}"
-
+            f"当 {rule.pending_if.source} 时结果为“待定”：{rule.pending_reason}"
+            if zh
+            else f"pending while {rule.pending_if.source}: {rule.pending_reason_en or rule.pending_reason}"
         )
     if rule.depends_on:
         out.append(
@@ -61,18 +60,14 @@ def logic_in_words(rule: Rule, pack: RulePack, lang: str) -> list[str]:
         )
     if rule.qualitative:
         out.append(
-
-                f"定性条款：自动检查通过后仍需人工审核（{rule.review}）"
-                if zh
-                else f"qualitative: after the automated checks a person decides ({rule.review_en or rule.review})"
-
+            f"定性条款：自动检查通过后仍需人工审核（{rule.review}）"
+            if zh
+            else f"qualitative: after the automated checks a person decides ({rule.review_en or rule.review})"
         )
     out.append(
-
-            f"缺少证据时：{rule.on_missing}；总体为空时：{rule.on_empty}"
-            if zh
-            else f"when evidence is missing: {rule.on_missing}; when the population is empty: {rule.on_empty}"
-
+        f"缺少证据时：{rule.on_missing}；总体为空时：{rule.on_empty}"
+        if zh
+        else f"when evidence is missing: {rule.on_missing}; when the population is empty: {rule.on_empty}"
     )
     return out
 

@@ -11,7 +11,8 @@ from typing import Any
 from complycheck.engine import evaluate
 from complycheck.errors import ComplycheckError, ErrorList, Location, RuleFileError
 from complycheck.evidence import table_from_records
-from complycheck.model import STATUSES, Result, RulePack
+from complycheck.model import RulePack
+from complycheck.results import STATUSES, Result
 from complycheck.schema import validate
 from complycheck.values import to_date
 from complycheck.yamlsource import YamlDoc, load_yaml_file
@@ -168,7 +169,7 @@ def run_all(pack: RulePack, folder: Path) -> TestRun:
             return pack
         key = repr(sorted(t.params.items()))
         if key not in packs:  # parameters are compiled into the rules: a test that changes one gets its own pack
-            from complycheck.rules import load_pack
+            from complycheck.pack import load_pack
 
             try:
                 packs[key] = load_pack(Path(pack.root), overrides=t.params)

@@ -54,7 +54,7 @@ def unused_parameters(pack: RulePack) -> list[Finding]:
 def validate_all(rules: Path, evidence: Path | None) -> list[Finding]:
     """All findings: errors (exit 2) and warnings."""
     from complycheck.evidence import load_evidence
-    from complycheck.rules import load_pack
+    from complycheck.pack import load_pack
 
     try:
         pack = load_pack(rules)

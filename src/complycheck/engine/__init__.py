@@ -8,6 +8,6 @@
 
 from complycheck.engine.evaluate import evaluate
 from complycheck.engine.modes.period import periods_in
-from complycheck.model import Waiver
+from complycheck.results import Waiver
 
 __all__ = ["evaluate", "periods_in", "Waiver"]

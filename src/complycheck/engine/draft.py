@@ -6,7 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from complycheck.model import Failure, Measured, Result, Rule
+from complycheck.model import Rule
+from complycheck.results import Failure, Measured, Result
 
 
 @dataclass

@@ -13,7 +13,8 @@ from complycheck.engine.failures import personal_columns
 from complycheck.engine.modes.base import Outcome
 from complycheck.engine.rollup import apply_dependencies, apply_waiver, coverage, dependency_order, roll_up
 from complycheck.masking import mask_text
-from complycheck.model import LineItemVerdict, Problem, Report, Rule, RulePack, Table, Waiver
+from complycheck.model import Problem, Rule, RulePack, Table
+from complycheck.results import LineItemVerdict, Report, Waiver
 
 Progress = Callable[..., None]
 

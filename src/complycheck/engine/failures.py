@@ -8,7 +8,8 @@ from complycheck.engine.context import RuleContext
 from complycheck.engine.draft import Draft
 from complycheck.engine.wording import show
 from complycheck.masking import mask_text, mask_value
-from complycheck.model import Failure, Rule, RulePack
+from complycheck.model import Rule, RulePack
+from complycheck.results import Failure
 
 MAX_FAILURES = 50
 

@@ -7,7 +7,8 @@ from datetime import date
 from typing import Any
 
 from complycheck.engine.draft import Draft
-from complycheck.model import BLOCKING, OPEN, Result, Rule, RulePack, Waiver
+from complycheck.model import Rule, RulePack
+from complycheck.results import BLOCKING, OPEN, Result, Waiver
 
 SEVERITY_BLOCKS = {"critical", "major"}
 STATUS_ORDER = [

@@ -9,7 +9,7 @@ import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from complycheck.model import Report
+from complycheck.results import Report
 
 Renderer = Callable[[Report, str], str]
 

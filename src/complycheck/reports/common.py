@@ -6,7 +6,7 @@ from typing import Any
 
 from complycheck import __version__
 from complycheck.i18n import SEVERITY, STATUS, VERDICT, t, w
-from complycheck.model import Groups, Periods, Report, Result, Share
+from complycheck.results import Groups, Periods, Report, Result, Share
 
 OPEN_FOR_SIGNOFF = {"manual_review", "waived", "pending"}
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
-from complycheck.model import Report, Result
 from complycheck.reports.common import (
     OPEN_FOR_SIGNOFF,
     L,
@@ -21,6 +20,7 @@ from complycheck.reports.common import (
     verdict_word,
 )
 from complycheck.reports.text import clean
+from complycheck.results import Report, Result
 from complycheck.values import show_value
 
 MAX_ROWS = 20

@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from complycheck import __version__
-from complycheck.model import Report, Result
+from complycheck.results import Report, Result
 
 SCHEMA_VERSION = "1.0"
 

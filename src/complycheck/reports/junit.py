@@ -5,8 +5,8 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 
 from complycheck.i18n import STATUS, t
-from complycheck.model import Report, Result
 from complycheck.reports.text import clean
+from complycheck.results import Report, Result
 
 FAILING = {"fail", "missing_evidence"}
 SKIPPED = {"not_applicable", "pending", "manual_review", "waived"}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from complycheck.i18n import SEVERITY, STATUS, VERDICT, t, w
-from complycheck.model import Report, Result
+from complycheck.results import Report, Result
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 ICON = {

@@ -2,7 +2,7 @@
 population and describes its own logic in words; see `base.Mode`.
 
 Adding a mode: its keys in `schemas/pack.schema.json`, its fields in `model.Rule`, how the builder recognises it
-(`pack/rules.py`, `mode_of`), and a module here with a class implementing `Mode`, registered below."""
+(`pack/rule_builder.py`, `mode_of`), and a module here with a class implementing `Mode`, registered below."""
 
 from __future__ import annotations
 

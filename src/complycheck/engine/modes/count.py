@@ -11,7 +11,8 @@ from complycheck.engine.draft import Draft
 from complycheck.engine.modes.base import Outcome, const_of, empty, eq, ge, warn
 from complycheck.engine.wording import jsonable, show
 from complycheck.lang.types import to_fraction
-from complycheck.model import Count, Rule, RulePack, Value
+from complycheck.model import Rule, RulePack
+from complycheck.results import Count, Value
 
 
 def compare(rule: Rule, ctx: RuleContext, v: Any, res: Draft, what: str, what_en: str, default_min: Any) -> None:

@@ -11,7 +11,8 @@ from complycheck.engine.failures import MAX_FAILURES
 from complycheck.engine.modes.base import Outcome, const_of, empty, ge
 from complycheck.engine.wording import jsonable, show
 from complycheck.masking import mask_text
-from complycheck.model import Failure, Groups, Rule, RulePack
+from complycheck.model import Rule, RulePack
+from complycheck.results import Failure, Groups
 
 
 def expected_groups(rule: Rule, ctx: RuleContext) -> list[Any] | None:

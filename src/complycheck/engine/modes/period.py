@@ -14,7 +14,8 @@ from complycheck.engine.modes.base import Outcome, const_of, ge
 from complycheck.engine.modes.group import expected_groups, group_counts, with_group
 from complycheck.engine.wording import cell_label, jsonable, show, unit_word
 from complycheck.masking import mask_text
-from complycheck.model import Failure, Periods, Rule, RulePack
+from complycheck.model import Rule, RulePack
+from complycheck.results import Failure, Periods
 
 
 def periods_in(start: date, end: date, unit: str, min_overlap: int) -> list[tuple[str, date, date, int, bool]]:
@@ -134,11 +135,9 @@ class PeriodMode:
         ]
         if rule.group_by:
             out.append(
-
-                    f"并且每个 {rule.group_by.source} 分组都要满足"
-                    if zh
-                    else f"and for every group of {rule.group_by.source}"
-
+                f"并且每个 {rule.group_by.source} 分组都要满足"
+                if zh
+                else f"and for every group of {rule.group_by.source}"
             )
         return out
 

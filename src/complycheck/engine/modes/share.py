@@ -11,7 +11,8 @@ from complycheck.engine.failures import row_failures
 from complycheck.engine.modes.base import const_of, empty, warn
 from complycheck.engine.wording import jsonable, pct
 from complycheck.lang.types import to_fraction
-from complycheck.model import Rule, RulePack, Share
+from complycheck.model import Rule, RulePack
+from complycheck.results import Share
 
 
 class ShareMode:

@@ -1,186 +1,22 @@
-"""Rule packs: YAML files -> validated -> a RulePack with every expression compiled once."""
+"""Building rules: each rule's keys checked against the pack, its expressions compiled once, its mode named
+(see engine.modes), its dependencies checked for unknown rules and cycles."""
 
 from __future__ import annotations
 
 import difflib
 import json
-import re
-from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
-from complycheck import values as V
-from complycheck.errors import ComplycheckError, ErrorList, Location, RuleFileError
+from complycheck.errors import ComplycheckError, ErrorList, RuleFileError
 from complycheck.lang import Compiled, Scope, compile_expr
-from complycheck.lang.types import as_decimal
-from complycheck.model import Clause, Column, Contract, Dataset, LineItem, Parameter, Period, Rule, RulePack
-from complycheck.schema import validate
-from complycheck.yamlsource import YamlDoc, load_yaml_file
-
-MAX_PACK_FILES = 200
-_DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+from complycheck.model import Clause, Contract, Dataset, Parameter, Period, Rule, RulePack
+from complycheck.pack.params import typed_param
+from complycheck.pack.sections import Sections
+from complycheck.yamlsource import YamlDoc
 
 
-def pack_files(root: Path) -> list[Path]:
-    """The pack's YAML files: top level only (tests/ and catalogue/ are not rule files)."""
-    if not root.exists():
-        raise RuleFileError("规则目录不存在", Location(str(root)), "rules folder does not exist")
-    if not root.is_dir():
-        raise RuleFileError("不是目录", Location(str(root)), "not a folder")
-    files = sorted(p for p in root.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file() and not p.is_symlink())
-    if not files:
-        raise RuleFileError("规则目录中没有 .yaml 文件", Location(str(root)), "no .yaml files in the rules folder")
-    if len(files) > MAX_PACK_FILES:
-        raise RuleFileError("规则文件过多", Location(str(root)), "too many rule files")
-    return files
-
-
-def load_pack(root: Path, catalogue: Path | None = None, overrides: dict[str, Any] | None = None) -> RulePack:
-    """Load, validate and compile a rule pack; every problem found is raised together."""
-    docs = _valid_docs((_display(f), lambda f=f: load_yaml_file(f, _display(f))) for f in pack_files(root))
-    return _Builder(root, docs, catalogue, overrides).build()
-
-
-def load_pack_texts(texts: dict[str, str], catalogue: Path | None = None) -> RulePack:
-    """A pack from YAML texts in memory (file name -> text): for tests and rule authoring tools."""
-    from complycheck.yamlsource import load_yaml_text
-
-    docs = _valid_docs((name, lambda t=text, n=name: load_yaml_text(t, n)) for name, text in sorted(texts.items()))
-    return _Builder(Path("<memory>"), docs, catalogue).build()
-
-
-def _valid_docs(sources: Any) -> list[YamlDoc]:
-    """Parse and schema-check every file; raise all problems of all files together."""
-    errors: list[ComplycheckError] = []
-    docs: list[YamlDoc] = []
-    for _name, load in sources:
-        try:
-            doc = load()
-        except ComplycheckError as e:
-            errors.append(e)
-            continue
-        problems = validate(doc, "pack")
-        errors.extend(problems)
-        if not problems:
-            docs.append(doc)
-    if errors:
-        raise ErrorList(errors)
-    return docs
-
-
-def _display(p: Path) -> str:
-    try:
-        return str(p.resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
-        return str(p)
-
-
-def typed_param(name: str, raw: Any, loc: Location) -> Parameter:
-    """A parameter from its YAML form, with its value typed (dates, exact decimals)."""
-    meta: dict[str, Any] = raw if isinstance(raw, dict) else {"value": raw}
-    value, t = meta.get("value"), meta.get("type")
-    if t is None:
-        if isinstance(value, str) and _DATE_RE.match(value):
-            t = "date"
-        elif isinstance(value, bool):
-            t = "boolean"
-        elif isinstance(value, int):
-            t = "integer"
-        elif isinstance(value, float):
-            t = "number"
-        elif isinstance(value, list):
-            t = "list"
-        elif isinstance(value, dict):
-            t = "map"
-        else:
-            t = "string"
-    try:
-        value = _coerce(value, t)
-    except (ValueError, TypeError) as e:
-        raise RuleFileError(
-            f"参数“{name}”的值与类型 {t} 不符：{e}", loc, f"parameter '{name}' does not match type {t}: {e}"
-        ) from None
-    return Parameter(
-        name,
-        value,
-        t,
-        meta.get("title", ""),
-        meta.get("title_en", ""),
-        meta.get("note", ""),
-        bool(meta.get("bureau_decision", False)),
-    )
-
-
-def _coerce(value: Any, t: str) -> Any:
-    if value is None:
-        return None
-    if t == "date":
-        return V.to_date(value)
-    if t == "integer":
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise ValueError(f"{value!r} 不是整数")
-        return value
-    if t == "number":
-        if isinstance(value, bool) or not isinstance(value, (int, float, str)):
-            raise ValueError(f"{value!r} 不是数字")
-        return Decimal(str(value)) if not isinstance(value, float) else as_decimal(value)
-    if t == "boolean":
-        if not isinstance(value, bool):
-            raise ValueError(f"{value!r} 不是 true/false")
-        return value
-    if t == "list":
-        if not isinstance(value, list):
-            raise ValueError("不是列表")
-        return [as_decimal(v) for v in value]
-    if t == "map":
-        if not isinstance(value, dict):
-            raise ValueError("不是映射")
-        return {str(k): v for k, v in value.items()}
-    if not isinstance(value, str):
-        raise ValueError(f"{value!r} 不是文本")
-    return value
-
-
-class _Builder:
-    def __init__(
-        self, root: Path, docs: list[YamlDoc], catalogue: Path | None, overrides: dict[str, Any] | None = None
-    ):
-        self.overrides = overrides or {}
-        self.root = root
-        self.docs = docs
-        self.catalogue_path = catalogue
-        self.errors: list[ComplycheckError] = []
-
-    def _override(self, p: Parameter, loc: Location) -> Parameter:
-        """A parameter with the value a rule test (or a what-if run) sets instead of the pack's."""
-        if p.name not in self.overrides:
-            return p
-        q = typed_param(p.name, {"value": self.overrides[p.name], "type": p.type}, loc)
-        return Parameter(p.name, q.value, p.type, p.title, p.title_en, p.note, p.bureau_decision)
-
-    def section(self, key: str) -> list[tuple[YamlDoc, Any]]:
-        return [(d, d.data[key]) for d in self.docs if key in d.data]
-
-    def one(self, key: str, required: bool) -> tuple[YamlDoc, Any] | None:
-        found = self.section(key)
-        if len(found) > 1:
-            d2 = found[1][0]
-            self.errors.append(
-                RuleFileError(
-                    f"“{key}”只能定义一次（另见 {found[0][0].file}）",
-                    d2.where((key,)),
-                    f"'{key}' may be defined only once (also in {found[0][0].file})",
-                )
-            )
-        if not found:
-            if required:
-                self.errors.append(
-                    RuleFileError(
-                        f"规则包缺少“{key}”部分", Location(str(self.root)), f"the pack has no '{key}' section"
-                    )
-                )
-            return None
-        return found[0]
+class PackBuilder(Sections):
+    """The whole pack: its sections, then every rule with its expressions compiled once."""
 
     def build(self) -> RulePack:
         pack_meta = self.one("pack", False)
@@ -215,148 +51,7 @@ class _Builder:
         )
 
     # ------------------------------------------------------------------ sections
-    def contract(self, doc: YamlDoc, c: dict[str, Any]) -> Contract:
-        items = []
-        for i, li in enumerate(c["line_items"]):
-            dl = {k: V.to_date(v) for k, v in (li.get("deadlines") or {}).items()}
-            items.append(
-                LineItem(
-                    li["id"],
-                    li["name"],
-                    li.get("name_en", ""),
-                    Decimal(li["amount"]),
-                    V.to_date(li["deadline"]) if li.get("deadline") else None,
-                    dl,
-                )
-            )
-        ids = [li.id for li in items]
-        for i, li_id in enumerate(ids):
-            if li_id in ids[:i] or li_id == "contract":
-                self.errors.append(
-                    RuleFileError(
-                        f"品目号“{li_id}”重复或保留",
-                        doc.where(("contract", "line_items", i, "id")),
-                        f"line item id '{li_id}' is duplicated or reserved",
-                    )
-                )
-        sp = c.get("service_period") or {}
-        return Contract(
-            c["project_no"],
-            c["title"],
-            c.get("title_en", ""),
-            c["purchaser"],
-            c["supplier"],
-            c.get("agency", ""),
-            V.to_date(c["award_date"]),
-            Decimal(c["total_amount"]),
-            V.to_date(sp["start"]) if sp else None,
-            V.to_date(sp["end"]) if sp else None,
-            tuple(items),
-        )
 
-    def parameters(self) -> dict[str, Parameter]:
-        out: dict[str, Parameter] = {}
-        for doc, section in self.section("parameters"):
-            for name, raw in section.items():
-                loc = doc.where(("parameters", name))
-                if name in out:
-                    self.errors.append(RuleFileError(f"参数“{name}”重复定义", loc, f"parameter '{name}' defined twice"))
-                    continue
-                try:
-                    out[name] = self._override(typed_param(name, raw, loc), loc)
-                except ComplycheckError as e:
-                    self.errors.append(e)
-        return out
-
-    def datasets(self) -> dict[str, Dataset]:
-        out: dict[str, Dataset] = {}
-        for doc, section in self.section("datasets"):
-            for name, d in section.items():
-                if name in out or name == "rows":
-                    self.errors.append(
-                        RuleFileError(
-                            f"数据集“{name}”重复定义或名称保留",
-                            doc.where(("datasets", name)),
-                            f"dataset '{name}' defined twice or reserved",
-                        )
-                    )
-                    continue
-                cols = {
-                    cn: Column(
-                        cn,
-                        c["type"],
-                        c["header"],
-                        c.get("header_en", ""),
-                        tuple(c.get("aliases", [])),
-                        (c.get("personal") or None) if c.get("personal") is not False else None,
-                        bool(c.get("required", False)),
-                        tuple(c.get("values", [])),
-                        c.get("description", ""),
-                        str(c.get("example", "")),
-                    )
-                    for cn, c in d["columns"].items()
-                }
-                for k in d.get("key", []):
-                    if k not in cols:
-                        self.errors.append(
-                            RuleFileError(
-                                f"键列“{k}”未在 columns 中声明",
-                                doc.where(("datasets", name, "key")),
-                                f"key column '{k}' is not declared",
-                            )
-                        )
-                out[name] = Dataset(
-                    name, d["title"], d.get("title_en", ""), d.get("owner", "supplier"), tuple(d.get("key", [])), cols
-                )
-        return out
-
-    catalogue_file: str | None = None
-
-    def clauses(self, pack_meta: tuple[YamlDoc, Any] | None) -> dict[str, Clause]:
-        path = self.catalogue_path
-        if path is None and pack_meta and pack_meta[1].get("catalogue"):
-            path = self.root / pack_meta[1]["catalogue"]
-            if not path.resolve().is_relative_to(self.root.resolve()):
-                self.errors.append(
-                    RuleFileError(
-                        "条款目录必须在规则目录内",
-                        pack_meta[0].where(("pack", "catalogue")),
-                        "the clause catalogue must be inside the pack folder",
-                    )
-                )
-                return {}
-        if path is None:
-            return {}
-        try:
-            doc = load_yaml_file(path, _display(path))
-        except ComplycheckError as e:
-            self.errors.append(e)
-            return {}
-        self.catalogue_file = doc.file
-        items = doc.data.get("clauses") if isinstance(doc.data, dict) else None
-        if not isinstance(items, list):
-            self.errors.append(
-                RuleFileError("条款目录缺少 clauses 列表", doc.where(()), "the clause catalogue has no 'clauses' list")
-            )
-            return {}
-        out: dict[str, Clause] = {}
-        for i, c in enumerate(items):
-            if not isinstance(c, dict) or "id" not in c:
-                self.errors.append(RuleFileError("条款缺少 id", doc.where(("clauses", i)), "clause without id"))
-                continue
-            src = c.get("source_text", "")
-            src = "；".join(src) if isinstance(src, list) else str(src)
-            out[str(c["id"])] = Clause(
-                str(c["id"]),
-                str(c.get("line_item", "")),
-                src,
-                str(c.get("meaning_en", "")),
-                bool(c.get("qualitative", False)),
-                str(c.get("kind", "")),
-            )
-        return out
-
-    # ------------------------------------------------------------------ rules
     def rules(
         self, contract: Contract, params: dict[str, Parameter], datasets: dict[str, Dataset], clauses: dict[str, Clause]
     ) -> list[Rule]:
@@ -456,7 +151,7 @@ class _Builder:
         local = dict(params)
         for name, raw in (r.get("params") or {}).items():
             try:
-                local[name] = self._override(
+                local[name] = self.override(
                     typed_param(name, raw, doc.where(base + ("params", name))), doc.where(base + ("params", name))
                 )
             except ComplycheckError as e:

@@ -56,11 +56,15 @@ def test_blank_is_unknown_not_false():
     assert r["R1"].failures[0].reason.startswith("因空白无法判断")
 
 
-def test_empty_population_is_not_applicable_with_a_reason():
-    _, r = run_rules(
-        SHARE.replace("distinct: id_number", "where: n > 100"), people=people((P1, "a", "", "是", "", "", "1", ""))
-    )
+def test_empty_population_proves_nothing_unless_the_rule_says_not_applicable():
+    rule = SHARE.replace("distinct: id_number", "where: n > 100")
+    rows = people((P1, "a", "", "是", "", "", "1", ""))
+    _, r = run_rules(rule, people=rows)  # a major rule: an empty population is missing evidence
+    assert r["R1"].status == "missing_evidence" and "总体为空" in r["R1"].message
+    _, r = run_rules(rule + "    severity: minor\n", people=rows)
     assert r["R1"].status == "not_applicable" and "总体为空" in r["R1"].message
+    _, r = run_rules(rule + "    on_empty: not_applicable\n", people=rows)
+    assert r["R1"].status == "not_applicable"
 
 
 def test_missing_dataset_is_missing_evidence_or_manual_review():

@@ -139,11 +139,10 @@ def test_engine_matches_the_row_by_row_reference(people, visit_ids, expect, wher
     fast = report.line_items[0].results[0]
     slow = Reference(pack, t, date(2022, 12, 15), pack.rules[0]).evaluate()
     assert fast.status == slow["status"], (fast.message, slow)
-    if slow["status"] != "not_applicable":
+    if "numerator" in slow:
         assert (fast.measured.numerator, fast.measured.denominator) == (slow["numerator"], slow["denominator"])
-        assert (
-            fast.failure_count == len(slow["failing_rows"]) and {f.row for f in fast.failures} == slow["failing_rows"]
-        )
+    failing = slow.get("failing_rows", set())
+    assert fast.failure_count == len(failing) and {f.row for f in fast.failures} == failing
     with tempfile.TemporaryDirectory() as folder:
         assert same(streamed(pack, t, folder), fast)
 
@@ -166,6 +165,10 @@ def test_count_rules_match_the_reference(people, where, distinct, minimum):
     t = tables(pack, people=people, visits=[])
     fast = evaluate(pack, t, date(2022, 12, 15)).line_items[0].results[0]
     slow = Reference(pack, t, date(2022, 12, 15), pack.rules[0]).evaluate()
-    assert (fast.status, fast.measured.value) == (slow["status"], slow["value"])
+    assert fast.status == slow["status"], (fast.message, slow)
+    if "value" in slow:
+        assert fast.measured.value == slow["value"]
+    failing = slow.get("failing_rows", set())
+    assert fast.failure_count == len(failing) and {f.row for f in fast.failures} == failing
     with tempfile.TemporaryDirectory() as folder:
         assert same(streamed(pack, t, folder), fast)

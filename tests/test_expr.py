@@ -167,3 +167,20 @@ def test_refused_at_load_with_a_clear_message(text, expected):
 def test_rows_cannot_be_used_where_a_constant_is_needed():
     assert "不随行变化" in err("n + 1", row=True, want="const")
     assert "只能放进聚合函数" in err("s == 'a'", row=False, want="bool")
+
+
+def test_a_date_compared_with_a_list_of_non_dates_is_a_rule_error_not_a_crash():
+    from complycheck.errors import ComplycheckError
+
+    with pytest.raises(ComplycheckError, match="is not a date"):
+        compile_expr("as_of in params.kinds", scope(), Location("r.yaml", 3, 5), "规则 R 的 expect")
+
+
+@pytest.mark.parametrize("text,expected", [("2.675", 2.68), ("0.125", 0.13), ("-0.125", -0.13), ("1.005", 1.01)])
+def test_round_rounds_half_up_on_columns_as_on_constants(text, expected):
+    """round() is documented as half up (away from zero): polars' default is half to even (0.125 -> 0.12)."""
+    c = compile_expr("round(n / 1000, 2)", scope(), Location("r.yaml", 1, 1), "x")
+    frame = pl.DataFrame({"n": [round(float(text) * 1000)]})
+    assert float(frame.select(c.build(Ctx()))[:, 0][0]) == expected
+    k = compile_expr(f"round({text}, 2)", scope(row=False), Location("r.yaml", 1, 1), "x")
+    assert float(k.build(Ctx())) == expected

@@ -154,7 +154,11 @@ class Rule:
     params: dict[str, Any]
     derived: bool
     location: Location
-    mode: str = "count"  # the name of the mode deciding it (see engine.modes): share, count, measure, group, period
+    mode: str = "count"
+    on_shortfall: str = "fail"  # status of a shortfall: fail, or manual_review / missing_evidence
+    on_unknown: str = "fail"  # status when the outcome hangs on rows undecidable because of blank cells
+    on_unknown_scope: str = "manual_review"  # rows whose membership in the population cannot be decided
+    on_empty_set: bool = False  # the rule says what an empty population means (else the default by severity)  # the name of the mode deciding it (see engine.modes): share, count, measure, group, period
     reads: frozenset[str] = frozenset()  # datasets the rule needs
     optional: frozenset[str] = frozenset()  # datasets that may be absent (read as empty)
 

@@ -22,6 +22,7 @@ class Draft:
     failure_count: int = 0
     details: dict[str, Any] = field(default_factory=dict)
     waiver: dict[str, Any] | None = None
+    review_note: tuple[str, str] | None = None  # the "automated checks passed, manual review" words, once added
 
     def set(self, status: str, zh: str, en: str) -> None:
         """The status and both messages at once."""

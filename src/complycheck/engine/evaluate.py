@@ -9,7 +9,7 @@ from typing import Any
 from complycheck.engine import modes
 from complycheck.engine.context import RuleContext
 from complycheck.engine.draft import Draft
-from complycheck.engine.failures import personal_columns
+from complycheck.engine.failures import personal_columns, row_failures
 from complycheck.engine.modes.base import Outcome
 from complycheck.engine.rollup import apply_dependencies, apply_waiver, coverage, dependency_order, roll_up
 from complycheck.masking import mask_text
@@ -127,10 +127,22 @@ def evaluate_rule(
         return res
     ctx = RuleContext(tables, as_of, rule, personal_columns(pack), streaming, hold)
     try:
+        empty = empty_submissions(pack, rule, ctx)
+        if empty and not rule.on_empty_set:
+            names = "、".join(f"{pack.datasets[n].title}（{n}）" for n in empty)
+            raise Outcome(
+                "missing_evidence",
+                f"缺少证据：{names} 没有数据行（空的提交不能证明履约）",
+                f"evidence missing: {', '.join(empty)} has no data rows (an empty submission proves nothing)",
+            )
         pop = population(rule, ctx)
-        modes.get(rule.mode).evaluate(rule, ctx, pop, res)
+        try:
+            modes.get(rule.mode).evaluate(rule, ctx, pop, res)
+        except Outcome as o:  # an empty population, say: rows undecided for the population still count below
+            res.set(o.status, o.zh, o.en)
         if ctx.cache.get("__unknown_where"):
             res.details["rows_with_unknown_filter"] = ctx.cache["__unknown_where"]
+            undecided_scope(rule, ctx, res)
     except Outcome as o:
         res.set(o.status, o.zh, o.en)
     except Exception as e:  # an evaluation failure of one rule must not stop the others
@@ -140,6 +152,36 @@ def evaluate_rule(
         return res
     finish(rule, ctx, res)
     return res
+
+
+def empty_submissions(pack: RulePack, rule: Rule, ctx: RuleContext) -> list[str]:
+    """The supplier-owned datasets the rule reads (not optional ones) that have no data rows."""
+    import polars as pl
+
+    out = []
+    for name in sorted(rule.reads - rule.optional):
+        ds = pack.datasets.get(name)
+        if ds is not None and ds.owner == "supplier" and name in ctx.tables:
+            if int(ctx.collect(ctx.tables[name].frame.lazy().select(pl.len())).item()) == 0:
+                out.append(name)
+    return out
+
+
+def undecided_scope(rule: Rule, ctx: RuleContext, res: Draft) -> None:
+    """Rows whose membership in the population cannot be decided (blank cells, invalid ID numbers) are listed; a rule
+    that would pass, or find nothing to check, is at best `on_unknown_scope` (manual review by default): a population
+    never shrinks silently."""
+    n = ctx.cache["__unknown_where"]
+    assert rule.where is not None
+    where = rule.where.source
+    row_failures(ctx, rule, ctx.cache["__unknown_rows"], sorted(rule.where.columns), res,
+                 f"无法判断是否属于范围：{where}", f"cannot tell whether the row is in scope: {where}")
+    if rule.on_unknown_scope == "ignore" or res.status not in ("pass", "warn", "not_applicable", "missing_evidence"):
+        return
+    res.details["status_before_unknown_scope"] = res.status
+    res.status = rule.on_unknown_scope
+    res.message = f"{n} 行无法判断是否属于范围（单元格空白或无效），需人工核实后才能确定：{res.message}"
+    res.message_en = f"{n} rows cannot be placed in or out of scope (blank or invalid cells); to be checked: {res.message_en}"
 
 
 def population(rule: Rule, ctx: RuleContext) -> Any:
@@ -152,6 +194,7 @@ def population(rule: Rule, ctx: RuleContext) -> Any:
         unknown = int(ctx.collect(df.select(pl.col("__w").is_null().sum())).item())
         if unknown:
             ctx.cache["__unknown_where"] = unknown
+            ctx.cache["__unknown_rows"] = df.filter(pl.col("__w").is_null())
         df = df.filter(pl.col("__w")).drop("__w")
     ctx.cache["rows"] = df
     return df
@@ -166,6 +209,15 @@ def finish(rule: Rule, ctx: RuleContext, res: Draft) -> None:
             res.status = "pending"
             res.message = f"尚未到期（截止 {due}）：{res.message}"
             res.message_en = f"not yet due (deadline {due}): {res.message_en}"
+    if res.status == "fail" and rule.on_shortfall != "fail":
+        res.details["status_before_shortfall"] = res.status
+        res.status = rule.on_shortfall
+        if rule.on_shortfall == "manual_review":
+            res.message = f"未达到要求，按规则交人工审核（{rule.review or rule.title}）：{res.message}"
+            res.message_en = f"short of the requirement; by the rule, a reviewer decides ({rule.review_en or rule.title_en or rule.title}): {res.message_en}"
+        else:
+            res.message = f"缺少证据：{res.message}"
+            res.message_en = f"evidence missing: {res.message_en}"
     if rule.pending_if is not None and rule.pending_if.build(ctx) is True and res.status not in ("fail",):
         res.details["status_before_pending"] = res.status
         res.status = "pending"
@@ -174,5 +226,9 @@ def finish(rule: Rule, ctx: RuleContext, res: Draft) -> None:
     if rule.qualitative and res.status in ("pass", "warn"):
         res.details["automated_checks"] = res.status
         res.status = "manual_review"
-        res.message = f"自动检查已通过，需人工审核：{rule.review or rule.title}。{res.message}"
-        res.message_en = f"automated checks passed; manual review needed: {rule.review_en or rule.title_en or rule.title}. {res.message_en}"
+        res.review_note = (
+            f"自动检查已通过，需人工审核：{rule.review or rule.title}。",
+            f"automated checks passed; manual review needed: {rule.review_en or rule.title_en or rule.title}. ",
+        )
+        res.message = res.review_note[0] + res.message
+        res.message_en = res.review_note[1] + res.message_en

@@ -27,13 +27,16 @@ def row_failures(
     """Count the failing rows and list the first MAX_FAILURES of them (masked)."""
     import polars as pl
 
-    res.failure_count = int(ctx.collect(failing.select(pl.len())).item())
-    failing = ctx.collect(failing.bottom_k(MAX_FAILURES, by="__row").sort("__row"))  # the first rows of the file
+    res.failure_count += int(ctx.collect(failing.select(pl.len())).item())
+    room = MAX_FAILURES - len(res.failures)
+    if room <= 0:
+        return
+    failing = ctx.collect(failing.bottom_k(room, by="__row").sort("__row"))  # the first rows of the file
     ds_name = ctx.dataset_of(rule.source)
     table = ctx.tables[ds_name]
     personal = ctx.personal.get(ds_name, {})
     shown = [c for c in cols if c in failing.columns][:8]
-    for row in failing.head(MAX_FAILURES).iter_rows(named=True):
+    for row in failing.head(room).iter_rows(named=True):
         vals = {
             c: mask_value(row[c], personal.get(c))
             if personal.get(c)

@@ -200,18 +200,35 @@ class Reference:
         return rows
 
     def evaluate(self) -> dict[str, Any]:
-        """{status, numerator, denominator, failing_rows} for share rules; {status, value} for count rules."""
+        """{status, numerator, denominator, failing_rows} for share rules; {status, value, failing_rows} for count
+        rules; {status} alone when nothing was measured."""
         r = self.rule
+        owners = {name: ds.owner for name, ds in self.pack.datasets.items()}
+        empty = [n for n in r.reads - r.optional if owners.get(n) == "supplier" and not self.tables.get(n)]
+        if empty and not r.on_empty_set:
+            return {"status": "missing_evidence"}
         rows = self.rows_of(r.source)
+        undecided: set[int] = set()
         if r.where is not None:
             tree = self._tree(r.where)
-            rows = [x for x in rows if self.evaluator.eval_on(tree, x) is True]
+            scope = [(x, self.evaluator.eval_on(tree, x)) for x in rows]
+            rows = [x for x, inside in scope if inside is True]
+            undecided = {x["__row"] for x, inside in scope if inside is None}
+        out = self._decide(rows)
+        if undecided:
+            out["failing_rows"] = out.get("failing_rows", set()) | undecided
+            if out["status"] in ("pass", "warn", "not_applicable", "missing_evidence"):
+                out["status"] = r.on_unknown_scope if r.on_unknown_scope != "ignore" else out["status"]
+        return out
+
+    def _decide(self, rows: list[dict[str, Any]]) -> dict[str, Any]:
+        r = self.rule
         if r.expect is None:
             n = len({x[r.distinct] for x in rows if x[r.distinct] is not None}) if r.distinct else len(rows)
             mn = self._const(r.min, 1)
-            return {"status": "pass" if to_fraction(n) >= to_fraction(mn) else "fail", "value": n}
+            return {"status": "pass" if to_fraction(n) >= to_fraction(mn) else "fail", "value": n, "failing_rows": set()}
         if not rows:
-            return {"status": "not_applicable"}
+            return {"status": r.on_empty}
         tree = self._tree(r.expect)
         oks = [self.evaluator.eval_on(tree, x) is True for x in rows]
         if r.distinct:

@@ -71,12 +71,25 @@ def coverage(pack: RulePack, results: list[Result]) -> list[dict[str, Any]]:
 
 
 def apply_dependencies(rule: Rule, res: Draft, results: dict[str, Draft]) -> None:
-    failed = [d for d in rule.depends_on if results[d].status in BLOCKING | {"fail"}]
-    if failed and res.status in ("pass", "manual_review", "warn", "not_applicable"):
-        res.status = "fail"
-        res.message = f"依赖的检查未通过：{'、'.join(failed)}。" + res.message
-        res.message_en = f"depends on checks that did not pass: {', '.join(failed)}. " + res.message_en
+    """A roll-up fails only when a check it depends on fails; one that could not be decided for lack of evidence
+    (or errored) makes it missing evidence (or error), never a failure."""
     res.details["depends_on"] = {d: results[d].status for d in rule.depends_on}
+    if res.status not in ("pass", "manual_review", "warn", "not_applicable"):
+        return
+    for status, zh, en in (
+        ("fail", "依赖的检查未通过", "depends on checks that did not pass"),
+        ("error", "依赖的检查出错", "depends on checks that could not be computed"),
+        ("missing_evidence", "依赖的检查缺少证据，无法判断", "depends on checks that lack evidence, so it cannot be decided"),
+    ):
+        hit = [d for d in rule.depends_on if results[d].status == status]
+        if hit:
+            if res.review_note is not None:  # no "automated checks passed" beside a failed dependency
+                res.message = res.message.removeprefix(res.review_note[0])
+                res.message_en = res.message_en.removeprefix(res.review_note[1])
+            res.status = status
+            res.message = f"{zh}：{'、'.join(hit)}。" + res.message
+            res.message_en = f"{en}: {', '.join(hit)}. " + res.message_en
+            return
 
 
 def apply_waiver(rule: Rule, res: Draft, waivers: list[Waiver], as_of: date, notes: list[tuple[str, str]]) -> None:

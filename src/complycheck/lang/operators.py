@@ -9,7 +9,6 @@ from datetime import timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from complycheck import values as V
 from complycheck.lang.columnar import dtype_for, kleene_and, kleene_or, lift, member_by_join
 from complycheck.lang.types import NOVAL, NUMERIC, Node, const, type_name
 
@@ -247,12 +246,8 @@ def membership(c: Compiler, n: ast.AST, negate: bool, a: Node, b: Node) -> Node:
 
         return Node("bool", br, False)
     if b.t == "list" and b.const:
-        if a.t == "date":
-            b = (
-                const([V.to_date(x) if isinstance(x, str) else x for x in (b.value or [])])
-                if b.value is not NOVAL
-                else b
-            )
+        if a.t == "date" and b.value is not NOVAL:
+            b = const([c.as_date(n, const(x)).value if isinstance(x, str) else x for x in (b.value or [])])
         if a.const:
 
             def bcl(ctx):

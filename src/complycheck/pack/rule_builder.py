@@ -311,7 +311,11 @@ class PackBuilder(Sections):
             pending_reason_en=r.get("pending_reason_en", ""),
             depends_on=tuple(r.get("depends_on", [])),
             on_missing=r.get("on_missing", "missing_evidence"),
-            on_empty=r.get("on_empty", "not_applicable"),
+            on_empty=r.get("on_empty") or default_on_empty(r.get("severity", "major")),
+            on_empty_set="on_empty" in r,
+            on_shortfall=r.get("on_shortfall", "fail"),
+            on_unknown=r.get("on_unknown", "fail"),
+            on_unknown_scope=r.get("on_unknown_scope", "manual_review"),
             params={k: local[k] for k in (r.get("params") or {}) if k in local},
             derived=bool(r.get("derived", False)),
             location=doc.where(base),
@@ -332,3 +336,9 @@ def mode_of(r: dict[str, Any]) -> str:
     if r.get("measure") is not None:
         return "measure"
     return "count"
+
+
+def default_on_empty(severity: str) -> str:
+    """An empty population proves nothing: missing evidence for a critical or major rule, not applicable for a minor
+    one, unless the rule says otherwise (`on_empty`)."""
+    return "missing_evidence" if severity in ("critical", "major") else "not_applicable"

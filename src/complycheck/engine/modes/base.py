@@ -44,6 +44,18 @@ def empty(rule: Rule, what: str, what_en: str) -> None:
         raise Outcome("fail", f"没有符合条件的{what}", f"no {what_en} in scope")
     if rule.on_empty == "pass":
         raise Outcome("pass", f"没有符合条件的{what}，按通过处理", f"no {what_en} in scope; treated as pass")
+    if rule.on_empty == "missing_evidence":
+        raise Outcome(
+            "missing_evidence",
+            f"缺少证据：没有符合条件的{what}（总体为空，空的提交不能证明履约）",
+            f"evidence missing: no {what_en} in scope (an empty population proves nothing)",
+        )
+    if rule.on_empty == "manual_review":
+        raise Outcome(
+            "manual_review",
+            f"没有符合条件的{what}（总体为空），需人工审核",
+            f"no {what_en} in scope (empty population); manual review needed",
+        )
     raise Outcome(
         "not_applicable",
         f"不适用：没有符合条件的{what}（总体为空）",

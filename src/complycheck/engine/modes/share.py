@@ -70,6 +70,12 @@ class ShareMode:
             f"; {unknown} rows unknown because of blank cells" if unknown else ""
         )
         warn(rule, ctx, share, res)
+        if not passed and unknown and rule.on_unknown != "fail" and self._would_pass(rule, ctx, frame, key, min_):
+            # the verdict hangs on cells left blank: they decide, not the supplier's known shortfall
+            res.details["status_before_unknown"] = res.status
+            res.status = rule.on_unknown
+            res.message = f"结果取决于 {unknown} 行因空白无法判断的记录（补齐后再判断）：{res.message}"
+            res.message_en = f"the outcome hangs on {unknown} rows left blank (to be completed): {res.message_en}"
         cols = sorted(rule.expect.columns | ({rule.distinct} if rule.distinct else set()))
         row_failures(
             ctx,
@@ -81,6 +87,21 @@ class ShareMode:
             "condition not met: " + rule.expect.source,
             unknown_col="__ok",
         )
+
+    @staticmethod
+    def _would_pass(rule: Rule, ctx: RuleContext, frame: Any, key: str | None, min_: Fraction) -> bool:
+        """Whether the rule would pass if every row undecided because of blanks met the condition."""
+        import polars as pl
+
+        hopeful = pl.col("__ok").fill_null(True)
+        if key:
+            per = frame.filter(pl.col(key).is_not_null()).group_by(key).agg(hopeful.any().alias("__any"))
+            ent = ctx.collect(per)
+            loose = ctx.collect(frame.filter(pl.col(key).is_null()).select(pl.len(), hopeful.sum()))
+            num, den = int(ent["__any"].sum()) + int(loose.item(0, 1)), ent.height + int(loose.item(0, 0))
+        else:
+            num, den = ctx.collect(frame.select(hopeful.sum(), pl.len())).row(0)
+        return bool(den) and num * min_.denominator >= min_.numerator * den
 
     def describe(self, rule: Rule, pack: RulePack, zh: bool) -> list[str]:
         assert rule.expect is not None

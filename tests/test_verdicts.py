@@ -1,0 +1,111 @@
+"""Verdicts a bureau can sign (issue #12): no false alarm, no silent pass. Each test failed before its fix."""
+
+from datetime import date
+
+from complycheck.engine import evaluate
+from complycheck.engine.reference import Reference
+from conftest import make_id, pack_with, run_rules, tables
+
+P1, P2, P3 = make_id(seq=1), make_id(seq=3), make_id(born="19600101", seq=5)
+KEYS = ["公民身份号码", "姓名", "旗县市区", "是否合格", "日期", "金额", "次数", "标签"]
+
+
+def people(*rows):
+    return [dict(zip(KEYS, r)) for r in rows]
+
+
+def rule(body: str, rid: str = "R") -> str:
+    return f"rules:\n  - id: {rid}\n    line_item: A\n    clauses: [X.1]\n    title: t\n" + body
+
+
+COVERAGE = rule("    from: people\n    where: age(id_number, date('2022-09-19')) >= 60\n    expect: ok == True\n")
+
+
+def test_rows_whose_membership_cannot_be_decided_are_listed_and_the_rule_is_at_best_manual_review():
+    # P3 (born 1960) is 62: in scope and served; the second person's ID fails validation, so their age is unknown
+    rows = people((P3, "甲", "科尔沁区", "是", "", "", "", ""), ("152301194003050000", "乙", "科尔沁区", "", "", "", "", ""))
+    _, r = run_rules(COVERAGE, people=rows)
+    res = r["R"]
+    assert res.status == "manual_review", res.message
+    assert (res.measured.numerator, res.measured.denominator) == (1, 1)
+    assert res.details["rows_with_unknown_filter"] == 1 and res.failure_count == 1
+    f = res.failures[0]
+    assert f.row == 3 and "无法判断是否属于范围" in f.reason and "152301194003050000" not in str(f.values)
+    _, r = run_rules(COVERAGE + "    on_unknown_scope: ignore\n", people=rows)
+    assert r["R"].status == "pass"
+    _, r = run_rules(COVERAGE + "    on_unknown_scope: fail\n", people=rows)
+    assert r["R"].status == "fail"
+
+
+def test_the_reference_evaluator_agrees_on_undecided_scope():
+    pack = pack_with(COVERAGE)
+    rows = people((P3, "甲", "", "是", "", "", "", ""), (None, "乙", "", "是", "", "", "", ""))
+    t = tables(pack, people=rows)
+    fast = evaluate(pack, t, date(2022, 12, 15)).result("R")
+    slow = Reference(pack, t, date(2022, 12, 15), pack.rules[0]).evaluate()
+    assert fast.status == slow["status"] == "manual_review"
+    assert {f.row for f in fast.failures} == slow["failing_rows"] == {3}
+
+
+def test_a_shortfall_can_be_declared_work_for_a_reviewer_not_underperformance():
+    body = "    from: people\n    expect: present(name)\n    min: 1\n    review: 名单外人员是否属于服务范围\n"
+    rows = people((P1, "甲", "", "是", "", "", "", ""), (P2, None, "", "是", "", "", "", ""))
+    _, r = run_rules(rule(body), people=rows)
+    assert r["R"].status == "fail"
+    _, r = run_rules(rule(body + "    on_shortfall: manual_review\n"), people=rows)
+    res = r["R"]
+    assert res.status == "manual_review" and res.details["status_before_shortfall"] == "fail"
+    assert "人工审核" in res.message and res.failure_count == 1 and res.failures[0].row == 3
+
+
+def test_blank_is_unknown_not_no_when_the_rule_says_so():
+    body = "    from: people\n    expect: ok == True\n"
+    rows = people((P1, "甲", "", "是", "", "", "", ""), (P2, "乙", "", "", "", "", "", ""))
+    _, r = run_rules(rule(body), people=rows)  # completeness: the blank cell fails
+    assert r["R"].status == "fail"
+    _, r = run_rules(rule(body + "    on_unknown: missing_evidence\n"), people=rows)
+    res = r["R"]
+    assert res.status == "missing_evidence" and res.details["rows_unknown"] == 1, res.message
+    assert res.failures[0].reason.startswith("因空白无法判断")
+    # a row that is known to fail still fails, whatever the blanks
+    rows += people((P3, "丙", "", "否", "", "", "", ""))
+    _, r = run_rules(rule(body + "    on_unknown: missing_evidence\n"), people=rows)
+    assert r["R"].status == "fail"
+
+
+DEPENDS = """
+rules:
+  - id: SUB
+    line_item: A
+    clauses: [X.1]
+    title: sub
+    from: visits
+    min: 1
+  - id: ROLL
+    line_item: A
+    clauses: [X.2]
+    title: roll-up
+    from: people
+    depends_on: [SUB]
+    qualitative: true
+    review: 材料是否齐全
+"""
+
+
+def test_a_roll_up_fails_only_when_a_sub_check_fails():
+    rows = people((P1, "甲", "", "是", "", "", "", ""))
+    _, r = run_rules(DEPENDS, people=rows)  # no visits file at all: the sub-check lacks evidence
+    assert r["SUB"].status == "missing_evidence"
+    assert r["ROLL"].status == "missing_evidence" and "缺少证据" in r["ROLL"].message
+    _, r = run_rules(DEPENDS.replace("    min: 1\n", "    min: 5\n"), people=rows,
+                     visits=[{"公民身份号码": P1, "日期": "2022-10-01", "类型": "入户"}])
+    assert r["SUB"].status == "fail" and r["ROLL"].status == "fail"
+    assert "自动检查已通过" not in r["ROLL"].message and "automated checks passed" not in r["ROLL"].message_en
+
+
+def test_an_empty_supplier_table_is_missing_evidence_not_a_pass():
+    body = "    from: people\n    where: ok == True\n    expect: present(name)\n    on_unknown_scope: ignore\n"
+    _, r = run_rules(rule(body), people=[])
+    assert r["R"].status == "missing_evidence" and "没有数据行" in r["R"].message
+    _, r = run_rules(rule(body + "    on_empty: not_applicable\n"), people=[])
+    assert r["R"].status == "not_applicable"

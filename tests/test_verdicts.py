@@ -109,3 +109,38 @@ def test_an_empty_supplier_table_is_missing_evidence_not_a_pass():
     assert r["R"].status == "missing_evidence" and "没有数据行" in r["R"].message
     _, r = run_rules(rule(body + "    on_empty: not_applicable\n"), people=[])
     assert r["R"].status == "not_applicable"
+
+
+def test_a_citation_written_in_full_still_cites_the_order():
+    from complycheck.errors import Location
+    from complycheck.lang import Scope, compile_expr
+
+    sc = Scope({"docs": "list", "t": "str"}, {}, {}, {}, {})
+    import polars as pl
+
+    frame = pl.DataFrame({"docs": [["《社会组织评估管理办法》（民政部令第39号）", "其他"], ["民政部令第38号"], None],
+                          "t": ["依据民政部令第39号开展", "无", None]})
+    for text, want in (('mentions(docs, "民政部令第39号")', [True, False, None]),
+                       ('"民政部令第39号" in docs', [False, False, None]),  # exact equality: the old reading
+                       ('mentions(t, "民政部令第39号")', [True, False, None])):
+        c = compile_expr(text, sc, Location("r.yaml", 1, 1), "x")
+        assert frame.select(c.build(_Ctx()))[:, 0].to_list() == want, text
+
+
+def test_unified_social_credit_codes_are_checked_like_id_numbers():
+    from complycheck import idnumbers as ids
+
+    assert ids.uscc_problem("91350100M000100Y43") is None  # the standard's own example
+    assert ids.uscc_problem("91350100M000100Y44") == "统一社会信用代码校验位错误"
+    assert "18 位" in ids.uscc_problem("91350100M000100Y4")
+    rows = [{"公民身份号码": P1, "旗县市区": code} for code in ("91350100M000100Y43", "91350100M000100Y44", None)]
+    _, r = run_rules(rule("    from: people\n    where: present(district)\n    expect: valid_uscc(district)\n"),
+                     people=rows)
+    assert r["R"].status == "fail" and (r["R"].measured.numerator, r["R"].measured.denominator) == (1, 2)
+
+
+class _Ctx:
+    as_of = date(2022, 12, 15)
+    current = current_ds = None
+    streaming = False
+    id_birth_cached = False

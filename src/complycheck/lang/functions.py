@@ -228,6 +228,15 @@ def _sex():
 
 
 # ----------------------------------------------------------------------------- dates
+@func("valid_uscc", ("str",), "bool", columnar=lambda nodes, vals, ctx: ids.pl_valid_uscc(lift(vals[0])))
+def _valid_uscc():
+    """True when a unified social credit code (统一社会信用代码) is valid: 18 characters of GB 32100-2015's alphabet
+    (no I, O, Z, S, V) with the right check character.
+
+    Example: `valid_uscc(uscc)` — 91150502MA0N1234X7 with a wrong last character is invalid."""
+    return lambda s: None if s is None else ids.uscc_problem(s) is None
+
+
 @func("date", ("str",), "date", const_args=(0,), check=_text_is_date, columnar=_date_columnar)
 def _date():
     """A date written as text, in any form evidence uses (2022-10-31, 2022年10月31日, 20221031).
@@ -295,6 +304,34 @@ def _contains():
 
     Example: `contains(topic, "党建")`."""
     return _none_safe(lambda s, sub: sub in s), lambda s, sub: s.str.contains(sub, literal=True)
+
+
+def _text_or_list_first(c: Compiler, n: ast.Call, args: list[Node]) -> list[Node]:
+    if args[0].t not in ("str", "id", "list", "null"):
+        raise c.err(n, "mentions() 的第 1 个参数应为文本或列表", "argument 1 of mentions() should be text or a list")
+    return args
+
+
+def _mentions_columnar(nodes: list[Node], vals: list[Any], ctx: EvalContext) -> Any:
+    pl = _pl()
+    x, piece = lift(vals[0]), vals[1]
+    if nodes[0].t == "list":
+        return x.list.eval(pl.element().str.contains(piece, literal=True)).list.any()
+    return x.str.contains(piece, literal=True)
+
+
+@func("mentions", ("any", "str"), "bool", const_args=(1,), check=_text_or_list_first, columnar=_mentions_columnar)
+def _mentions():
+    """True when a text, or any item of a list, contains the piece: a citation written in full still cites it.
+
+    Example: `mentions(cited_documents, "民政部令第39号")` — true for 《社会组织评估管理办法》（民政部令第39号）."""
+
+    def p(x, piece):
+        if x is None:
+            return None
+        return any(piece in str(i) for i in x) if isinstance(x, list) else piece in x
+
+    return p
 
 
 @func("contains_any", ("str", "list"), "bool", check=_second_constant)

@@ -144,3 +144,38 @@ class _Ctx:
     current = current_ds = None
     streaming = False
     id_birth_cached = False
+
+
+PER_PERSON = """
+rules:
+  - id: MONTHLY
+    line_item: A
+    clauses: [X.1]
+    title: 每人每月至少两次
+    from: people
+    group_by: name
+    period: {column: day, unit: month, start: "date('2022-10-01')", end: "date('2022-11-30')"}
+    min: 2
+  - id: EACH
+    line_item: A
+    clauses: [X.2]
+    title: 每人至少三次
+    from: people
+    group_by: id_number
+    min: 3
+"""
+
+
+def test_personal_data_is_masked_in_group_and_period_keys_everywhere(cli, tmp_path):
+    from complycheck import render
+
+    names = ["欧阳娜娜", "王芳", "王五"]
+    rows = people(*[(make_id(seq=i + 1), n, "", "是", d, "", "", "")
+                    for i, n in enumerate(names) for d in ("2022-10-03", "2022-10-09", "2022-11-02")])
+    report, r = run_rules(PER_PERSON, people=rows)
+    assert r["MONTHLY"].status == "fail" and r["EACH"].status == "pass"
+    assert set(r["MONTHLY"].measured.counts) == {"2022-10/欧***", "2022-10/王*", "2022-10/王*#2",
+                                                "2022-11/欧***", "2022-11/王*", "2022-11/王*#2"}
+    everything = [render(report, fmt, lang) for fmt in ("text", "json", "junit", "html", "markdown") for lang in ("zh", "en")]
+    for secret in names + [make_id(seq=i + 1) for i in range(3)]:
+        assert not any(secret in doc for doc in everything), secret

@@ -51,8 +51,3 @@ def jsonable(v: Any) -> Any:
 def unit_word(u: str) -> str:
     """月 or 季度."""
     return "月" if u == "month" else "季度"
-
-
-def cell_label(c: tuple[str, Any]) -> str:
-    """A period, or a period and group, as shown in messages."""
-    return c[0] if c[1] is None else f"{c[0]}/{c[1]}"

@@ -10,7 +10,7 @@ from complycheck.engine.draft import Draft
 from complycheck.engine.failures import MAX_FAILURES
 from complycheck.engine.modes.base import Outcome, const_of, empty, ge
 from complycheck.engine.wording import jsonable, show
-from complycheck.masking import mask_text
+from complycheck.masking import mask_text, mask_value
 from complycheck.model import Rule, RulePack
 from complycheck.results import Failure, Groups
 
@@ -47,6 +47,24 @@ def with_group(rule: Rule, ctx: RuleContext, df: Any) -> Any:
     return ctx.with_value(df, rule.group_by, "__group", ctx.dataset_of(rule.source))
 
 
+def group_names(rule: Rule, ctx: RuleContext, values: list[Any]) -> dict[Any, str]:
+    """How each group value is shown: masked when the grouping reads personal data (a count per person), so names
+    and ID numbers never reach counts, messages or failing rows; masked names that coincide are told apart (#2)."""
+    assert rule.group_by is not None
+    personal = ctx.personal.get(ctx.dataset_of(rule.source), {})
+    kinds = [personal[c] for c in sorted(rule.group_by.columns) if c in personal]
+    if not kinds:
+        return {v: mask_text(str(v)) for v in values}
+    kind = personal.get(rule.group_by.node.col or "", kinds[0])
+    out: dict[Any, str] = {}
+    seen: dict[str, int] = {}
+    for v in values:
+        m = mask_value(v, kind)
+        seen[m] = seen.get(m, 0) + 1
+        out[v] = m if seen[m] == 1 else f"{m}#{seen[m]}"
+    return out
+
+
 class GroupMode:
     name = "group"
 
@@ -62,21 +80,23 @@ class GroupMode:
         mn = const_of(rule.min, ctx, 1)
         met = [g for g in groups if ge(counts.get(g, 0), mn)]
         unmet = [g for g in groups if g not in met]
-        res.measured = Groups(len(met), len(groups), {str(g): counts.get(g, 0) for g in groups})
+        shown = group_names(rule, ctx, groups)
+        res.measured = Groups(len(met), len(groups), {shown[g]: counts.get(g, 0) for g in groups})
         res.threshold = {"min_per_group": jsonable(mn)}
         if expected is not None:
-            extra = sorted(str(k) for k in counts if k is not None and k not in set(expected))
+            others = [k for k in counts if k is not None and k not in set(expected)]
+            extra = sorted(group_names(rule, ctx, others).values())
             if extra:
                 res.details["groups_not_expected"] = extra[:50]
         res.status = "pass" if not unmet else "fail"
         res.details["measured_text"] = f"{len(met)}/{len(groups)} 组达到 ≥ {show(mn)}"
         res.message = (
             f"{len(met)}/{len(groups)} 个{'“' + label + '”' if label != '分组' else ''}分组达到每组至少 {show(mn)}"
-            + (f"；未达到：{'、'.join(map(str, unmet[:10]))}" if unmet else "")
+            + (f"；未达到：{'、'.join(shown[g] for g in unmet[:10])}" if unmet else "")
         )
         res.message_en = (
             f"{len(met)} of {len(groups)} groups{' of ' + repr(label) if label != '分组' else ''} reach at least {show(mn)} each"
-            + (f"; not reached: {', '.join(map(str, unmet[:10]))}" if unmet else "")
+            + (f"; not reached: {', '.join(shown[g] for g in unmet[:10])}" if unmet else "")
         )
         res.failure_count = len(unmet)
         res.failures = [
@@ -85,7 +105,7 @@ class GroupMode:
                 None,
                 None,
                 label,
-                {label: mask_text(str(g))},
+                {label: shown[g]},
                 f"数量 {counts.get(g, 0)} < {show(mn)}",
                 f"count {counts.get(g, 0)} < {show(mn)}",
             )

@@ -11,9 +11,8 @@ from complycheck.engine.context import RuleContext
 from complycheck.engine.draft import Draft
 from complycheck.engine.failures import MAX_FAILURES
 from complycheck.engine.modes.base import Outcome, const_of, ge
-from complycheck.engine.modes.group import expected_groups, group_counts, with_group
-from complycheck.engine.wording import cell_label, jsonable, show, unit_word
-from complycheck.masking import mask_text
+from complycheck.engine.modes.group import expected_groups, group_counts, group_names, with_group
+from complycheck.engine.wording import jsonable, show, unit_word
 from complycheck.model import Rule, RulePack
 from complycheck.results import Failure, Periods
 
@@ -80,10 +79,15 @@ class PeriodMode:
         cells = [(lbl, g) for (lbl, _, _, _, req) in plist if req for g in (groups or [None])]
         cnt = {cell: counts.get((cell[0],) + ((cell[1],) if rule.group_by else ()), 0) for cell in cells}
         unmet = [c for c in cells if not ge(cnt[c], mn)]
+        shown = group_names(rule, ctx, [g for g in (groups or []) if g is not None]) if rule.group_by else {}
+
+        def cell_label(c: tuple[str, Any]) -> str:  # a period, or a period and its group (masked if personal)
+            return c[0] if c[1] is None else f"{c[0]}/{shown[c[1]]}"
+
         res.measured = Periods(
             len(cells) - len(unmet),
             len(cells),
-            {(c[0] if c[1] is None else f"{c[0]}/{c[1]}"): cnt[c] for c in cells},
+            {cell_label(c): cnt[c] for c in cells},
             [x[0] for x in plist if not x[4]],
         )
         res.threshold = {
@@ -114,7 +118,7 @@ class PeriodMode:
                 None,
                 None,
                 p.column,
-                {"period": c[0], **({rule.group_by.source: mask_text(str(c[1]))} if rule.group_by else {})},
+                {"period": c[0], **({rule.group_by.source: shown[c[1]]} if rule.group_by else {})},
                 f"{cell_label(c)}：{cnt[c]} 次 < {show(mn)}",
                 f"{cell_label(c)}: {cnt[c]} < {show(mn)}",
             )

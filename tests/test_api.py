@@ -51,13 +51,21 @@ def test_the_api_matches_the_command_line(tmp_path, monkeypatch):
     assert json.loads(out.read_text("utf-8"))["verdict"] == report.verdict == "not_accepted"
 
 
-def test_a_bureau_parameter_set_through_the_api_changes_the_verdict_it_governs():
+def test_a_bureau_decision_set_through_the_api_is_applied_and_reported_and_a_contract_term_is_not():
     from datetime import date
 
-    pack = complycheck.load_pack(ROOT / "rules", params={"threshold": 0.95})
+    pack = complycheck.load_pack(ROOT / "rules", params={"1-1.S2a:min_attendance_ratio": 1})
     evidence = complycheck.load_evidence(ROOT / "evidence", pack)
-    res = complycheck.evaluate(pack, evidence, date(2022, 12, 15)).result("1-1.S2a")
-    assert res.status == "fail" and (res.measured.numerator, res.measured.denominator) == (174, 190)
+    report = complycheck.evaluate(pack, evidence, date(2022, 12, 15))
+    p = report.parameters["1-1.S2a:min_attendance_ratio"]
+    assert (p.value, p.source) == (1, "api") and pack.rules[[r.id for r in pack.rules].index("1-1.S2a")].params[
+        "min_attendance_ratio"].value == 1
+    try:
+        complycheck.load_pack(ROOT / "rules", params={"threshold": 0.95})  # the contract's 90%, not the bureau's to move
+    except complycheck.ComplycheckError as e:
+        assert "not a bureau decision" in e.render("en")
+    else:
+        raise AssertionError("a contract term was changed through the API")
 
 
 def test_unknown_names_are_attribute_errors():

@@ -28,7 +28,7 @@ def test_json_report_follows_the_schema_and_is_byte_identical(cli):
     data = json.loads(out)
     schema = json.loads(resources.files("complycheck.schemas").joinpath("report.schema.json").read_text("utf-8"))
     jsonschema.Draft202012Validator(schema).validate(data)
-    assert data["schema_version"] == "1.0" and data["as_of"] == "2022-12-15" and data["verdict"] == "not_accepted"
+    assert data["schema_version"] == "1.1" and data["as_of"] == "2022-12-15" and data["verdict"] == "not_accepted"
     assert all(len(i["sha256"]) == 64 for i in data["inputs"]) and any(i["kind"] == "evidence" for i in data["inputs"])
 
 
@@ -335,3 +335,29 @@ def test_spilling_is_decided_by_the_whole_evidence_folder(tmp_path):
     (tmp_path / "data" / "deep" / "b.csv").write_bytes(b"x" * 500)
     (tmp_path / "data" / "link.csv").symlink_to(tmp_path / "data" / "a.csv")  # not counted twice
     assert app.evidence_bytes(tmp_path) == 1510
+
+
+def test_bureau_decisions_are_set_per_run_typed_checked_and_reported(cli, tmp_path):
+    import json as _json
+
+    out = tmp_path / "r.json"
+    code, _, err = cli("evaluate", "--as-of", "2022-12-15", "--param", "deadline_grace_days=3", "--format", "json",
+                       "--output", str(out))
+    assert code == 1 and not err
+    params = _json.loads(out.read_text("utf-8"))["parameters"]
+    assert params["deadline_grace_days"] == {"value": 3, "type": "integer", "title": "截止日期宽限天数",
+                                             "bureau_decision": True, "source": "--param"}
+    assert params["1-1.S2a:min_attendance_ratio"]["source"] == "pack"
+    code, _, err = cli("evaluate", "--as-of", "2022-12-15", "--param", "deadline_grace_day=3")
+    assert code == 2 and "是不是“deadline_grace_days”" in err and err.count("\n") == 1
+    code, _, err = cli("evaluate", "--as-of", "2022-12-15", "--param", "threshold=0.5")
+    assert code == 2 and "不是民政局决定事项" in err and err.count("\n") == 1
+    code, _, err = cli("evaluate", "--as-of", "2022-12-15", "--param", "deadline_grace_days=abc")
+    assert code == 2 and "不是整数" in err
+    f = tmp_path / "decisions.yaml"
+    f.write_text("deadline_grace_days: 2\nnot_a_param: 1\n", "utf-8")
+    code, _, err = cli("evaluate", "--as-of", "2022-12-15", "--params", str(f))
+    assert code == 2 and f"{f}:2:1" in err and "not_a_param" in err
+    f.write_text("deadline_grace_days: 2\n", "utf-8")
+    code, text, _ = cli("evaluate", "--as-of", "2022-12-15", "--params", str(f))
+    assert code == 1 and f"deadline_grace_days = 2（{f}）" in text

@@ -16,7 +16,7 @@ from typing import Any
 from complycheck.engine import evaluate
 from complycheck.errors import ComplycheckError, ErrorList, EvidenceError, Location, RuleFileError
 from complycheck.evidence import load_evidence, sha256
-from complycheck.model import Evidence, RulePack
+from complycheck.model import Evidence, RulePack, Setting
 from complycheck.pack import load_pack
 from complycheck.results import Report, Waiver
 from complycheck.schema import validate
@@ -68,10 +68,10 @@ def load_inputs(
     progress: Any = None,
     spill: Path | None = None,
     spill_min_bytes: int | None = None,
-    params: dict[str, Any] | None = None,
+    settings: list[Setting] | None = None,
 ) -> Inputs:
     """Load and validate the pack, the submission and the waivers (large tables spilled to `spill`, if given)."""
-    pack = load_pack(rules, overrides=params)
+    pack = load_pack(rules, settings=settings)
     columns, id_columns = pack.columns_read()
     extra = {} if spill_min_bytes is None else {"spill_min_bytes": spill_min_bytes}
     ev = load_evidence(
@@ -144,10 +144,12 @@ def run(
     spill_min_bytes: int | None = None,
     *,
     params: dict[str, Any] | None = None,
+    settings: list[Setting] | None = None,
 ) -> Report:
     """Everything `complycheck evaluate` decides, as a Report.
 
-    `params`: parameter values set instead of the pack's (name -> value, typed like the pack's own).
+    `params`: bureau decisions set for this run (name or RULE:name -> value, typed like the pack's own; only
+    parameters marked bureau_decision); `settings`: the same with where each came from (the CLI's --param).
     `spill`: True writes large tables to a private temporary folder and streams them (bounded memory), False keeps
     everything in memory (fastest), None decides by size (more than 1 GiB of evidence spills). The verdicts are
     the same either way; the folder is removed before this returns."""
@@ -165,7 +167,13 @@ def run(
         ) as pool:  # hashing releases the GIL: it overlaps with parsing and evaluation
             early = pool.submit(_early_digests, evidence)
             inp = load_inputs(
-                rules, evidence, waivers, progress, Path(folder) if folder else None, spill_min_bytes, params=params
+                rules,
+                evidence,
+                waivers,
+                progress,
+                Path(folder) if folder else None,
+                spill_min_bytes,
+                settings=(settings or []) + settings_of(params, "api"),
             )
             digests = pool.submit(input_digests, inp, waivers, early.result())
             report = evaluate(
@@ -206,8 +214,38 @@ def _holder(folder: Path) -> Any:
 
 
 def load(rules: str | Path, *, params: dict[str, Any] | None = None) -> RulePack:
-    """A rule pack folder, validated and compiled (`params`: values set instead of the pack's)."""
-    return load_pack(Path(rules), overrides=params)
+    """A rule pack folder, validated and compiled (`params`: bureau decisions set instead of the pack's values)."""
+    return load_pack(Path(rules), settings=settings_of(params, "api"))
+
+
+def settings_of(params: dict[str, Any] | None, source: str) -> list[Setting]:
+    """Bureau decisions given as a mapping."""
+    return [Setting(str(k), v, source) for k, v in (params or {}).items()]
+
+
+def read_settings(args: tuple[str, ...] | list[str], file: Path | None) -> list[Setting]:
+    """Bureau decisions from the command line: `NAME=VALUE` (the value read as YAML: 0.95, 2022-10-31, [a, b], text)
+    and a YAML file mapping names to values. A malformed one is an input error naming where it was written."""
+    from complycheck.yamlsource import load_yaml_text
+
+    out: list[Setting] = []
+    if file is not None:
+        doc = load_yaml_file(file, str(file))
+        if not isinstance(doc.data, dict):
+            raise RuleFileError(
+                "参数文件必须是“名称: 值”的映射", doc.where(()), "a parameters file must map names to values"
+            )
+        out += [Setting(str(k), v, str(file), doc.where((k,))) for k, v in doc.data.items()]
+    for arg in args:
+        name, sep, text = arg.partition("=")
+        where = Location("--param")
+        if not sep or not name.strip():
+            raise RuleFileError(f"--param 应写成 名称=值：{arg}", where, f"--param takes NAME=VALUE: {arg}")
+        value = load_yaml_text(text, "--param").data if text.strip() else None
+        if isinstance(value, dict):
+            raise RuleFileError(f"--param 的值不能是映射：{arg}", where, f"--param value cannot be a mapping: {arg}")
+        out.append(Setting(name.strip(), value, "--param", where))
+    return out
 
 
 def read_evidence(evidence: str | Path, pack: RulePack) -> Evidence:

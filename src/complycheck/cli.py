@@ -246,6 +246,17 @@ def main() -> None:
     help="大表写入临时目录并流式计算（内存有界）；默认证据超过 1 GiB 时自动启用 / write large tables to a temporary folder and stream them "
     "(bounded memory); by default when the evidence exceeds 1 GiB",
 )
+@click.option(
+    "--param",
+    "param_args",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="本次运行设定一项民政局决定参数（可重复；RULE:NAME 只改一条规则的）/ set a bureau-decision parameter for this "
+    "run (repeatable; RULE:NAME for one rule's own)",
+)
+@click.option(
+    "--params", "params_file", default=None, help="民政局决定参数文件（YAML 映射）/ a YAML file of bureau decisions"
+)
 @guarded
 def evaluate(
     rules_dir: str,
@@ -258,16 +269,27 @@ def evaluate(
     waivers: str | None,
     quiet: bool,
     spill: bool | None,
+    param_args: tuple[str, ...],
+    params_file: str | None,
 ) -> int:
     """评估证据，给出每个品目的验收结论 / evaluate the evidence and give a verdict per line item."""
     from complycheck import api
     from complycheck.reports import get as renderer
 
+    settings = api.read_settings(param_args, Path(params_file) if params_file else None)
     targets = _report_targets(fmt, output, reports)
     day = _parse_as_of(as_of)
     progress = Progress(lang, enabled=not quiet and sys.stderr.isatty())
     try:
-        report = api.run(Path(rules_dir), Path(evidence_dir), day, Path(waivers) if waivers else None, progress, spill)
+        report = api.run(
+            Path(rules_dir),
+            Path(evidence_dir),
+            day,
+            Path(waivers) if waivers else None,
+            progress,
+            spill,
+            settings=settings,
+        )
     finally:
         progress.done()
     rendered = [(renderer(name)(report, lang), path) for name, path in targets]

@@ -193,8 +193,10 @@ def pl_valid_uscc(x: Any) -> Any:
     import polars as pl
 
     up = x.str.strip_chars().str.to_uppercase()
-    digits = [up.str.slice(i, 1).replace_strict(list(USCC_CHARS), list(range(31)), default=None, return_dtype=pl.Int64)
-              for i in range(18)]
+    digits = [
+        up.str.slice(i, 1).replace_strict(list(USCC_CHARS), list(range(31)), default=None, return_dtype=pl.Int64)
+        for i in range(18)
+    ]
     total = digits[0] * USCC_WEIGHTS[0]
     for d, w in zip(digits[1:17], USCC_WEIGHTS[1:], strict=True):
         total = total + d * w

@@ -221,6 +221,20 @@ class Parameter:
     title_en: str = ""
     note: str = ""
     bureau_decision: bool = False
+    source: str = (
+        ""  # where the value comes from: "" the pack, else a run's setting (--param, a --params file, the API)
+    )
+
+
+@dataclass(frozen=True)
+class Setting:
+    """A bureau decision set for one run instead of the pack's value: `name` (every parameter of that name) or
+    `RULE:name` (one rule's own parameter); `value` as written (typed like the parameter); where it was given."""
+
+    name: str
+    value: Any
+    source: str
+    location: Location | None = None
 
 
 @dataclass(frozen=True)
@@ -235,6 +249,13 @@ class RulePack:
     rules: list[Rule]
     clauses: dict[str, Clause]
     files: list[str] = field(default_factory=list)
+
+    def decisions(self) -> dict[str, Parameter]:
+        """Every parameter a report shows: the pack's, then each rule's own bureau decisions as `RULE:name`."""
+        out = dict(self.parameters)
+        for r in self.rules:
+            out.update({f"{r.id}:{k}": p for k, p in r.params.items() if p.bureau_decision})
+        return out
 
     def columns_read(self) -> tuple[dict[str, set[str]], dict[str, set[str]]]:
         """(dataset -> columns the rules read, dataset -> ID columns whose birth dates they read)."""

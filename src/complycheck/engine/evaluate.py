@@ -90,7 +90,7 @@ def evaluate(
         contract_results,
         coverage(pack, ordered),
         inputs or [],
-        pack.parameters,
+        pack.decisions(),
         notes,
         data_problems or [],
         pack.clauses,
@@ -174,14 +174,23 @@ def undecided_scope(rule: Rule, ctx: RuleContext, res: Draft) -> None:
     n = ctx.cache["__unknown_where"]
     assert rule.where is not None
     where = rule.where.source
-    row_failures(ctx, rule, ctx.cache["__unknown_rows"], sorted(rule.where.columns), res,
-                 f"无法判断是否属于范围：{where}", f"cannot tell whether the row is in scope: {where}")
+    row_failures(
+        ctx,
+        rule,
+        ctx.cache["__unknown_rows"],
+        sorted(rule.where.columns),
+        res,
+        f"无法判断是否属于范围：{where}",
+        f"cannot tell whether the row is in scope: {where}",
+    )
     if rule.on_unknown_scope == "ignore" or res.status not in ("pass", "warn", "not_applicable", "missing_evidence"):
         return
     res.details["status_before_unknown_scope"] = res.status
     res.status = rule.on_unknown_scope
     res.message = f"{n} 行无法判断是否属于范围（单元格空白或无效），需人工核实后才能确定：{res.message}"
-    res.message_en = f"{n} rows cannot be placed in or out of scope (blank or invalid cells); to be checked: {res.message_en}"
+    res.message_en = (
+        f"{n} rows cannot be placed in or out of scope (blank or invalid cells); to be checked: {res.message_en}"
+    )
 
 
 def population(rule: Rule, ctx: RuleContext) -> Any:

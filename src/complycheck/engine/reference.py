@@ -226,7 +226,11 @@ class Reference:
         if r.expect is None:
             n = len({x[r.distinct] for x in rows if x[r.distinct] is not None}) if r.distinct else len(rows)
             mn = self._const(r.min, 1)
-            return {"status": "pass" if to_fraction(n) >= to_fraction(mn) else "fail", "value": n, "failing_rows": set()}
+            return {
+                "status": "pass" if to_fraction(n) >= to_fraction(mn) else "fail",
+                "value": n,
+                "failing_rows": set(),
+            }
         if not rows:
             return {"status": r.on_empty}
         tree = self._tree(r.expect)

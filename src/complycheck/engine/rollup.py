@@ -79,7 +79,11 @@ def apply_dependencies(rule: Rule, res: Draft, results: dict[str, Draft]) -> Non
     for status, zh, en in (
         ("fail", "依赖的检查未通过", "depends on checks that did not pass"),
         ("error", "依赖的检查出错", "depends on checks that could not be computed"),
-        ("missing_evidence", "依赖的检查缺少证据，无法判断", "depends on checks that lack evidence, so it cannot be decided"),
+        (
+            "missing_evidence",
+            "依赖的检查缺少证据，无法判断",
+            "depends on checks that lack evidence, so it cannot be decided",
+        ),
     ):
         hit = [d for d in rule.depends_on if results[d].status == status]
         if hit:

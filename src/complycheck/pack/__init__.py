@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from complycheck.errors import ComplycheckError, ErrorList, Location, RuleFileError
-from complycheck.model import RulePack
+from complycheck.model import RulePack, Setting
 from complycheck.pack.params import display_path
 from complycheck.pack.rule_builder import PackBuilder
 from complycheck.schema import validate
@@ -33,10 +33,16 @@ def pack_files(root: Path) -> list[Path]:
     return files
 
 
-def load_pack(root: Path, catalogue: Path | None = None, overrides: dict[str, Any] | None = None) -> RulePack:
-    """Load, validate and compile a rule pack; every problem found is raised together."""
+def load_pack(
+    root: Path,
+    catalogue: Path | None = None,
+    overrides: dict[str, Any] | None = None,
+    settings: list[Setting] | None = None,
+) -> RulePack:
+    """Load, validate and compile a rule pack; every problem found is raised together. `settings`: bureau decisions
+    set for this run (only parameters marked bureau_decision; each keeps where it came from)."""
     docs = _valid_docs((display_path(f), lambda f=f: load_yaml_file(f, display_path(f))) for f in pack_files(root))
-    return PackBuilder(root, docs, catalogue, overrides).build()
+    return PackBuilder(root, docs, catalogue, overrides, settings).build()
 
 
 def load_pack_texts(texts: dict[str, str], catalogue: Path | None = None) -> RulePack:

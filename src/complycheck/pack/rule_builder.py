@@ -31,6 +31,7 @@ class PackBuilder(Sections):
         if self.errors:
             raise ErrorList(self.errors)
         rules = self.rules(contract, params, datasets, clauses)
+        self.errors += self.unused_settings()
         if self.errors:
             raise ErrorList(self.errors)
         meta = pack_meta[1] if pack_meta else {}
@@ -150,11 +151,11 @@ class PackBuilder(Sections):
         errs: list[ComplycheckError] = []
         local = dict(params)
         for name, raw in (r.get("params") or {}).items():
+            where = doc.where(base + ("params", name))
             try:
-                local[name] = self.override(
-                    typed_param(name, raw, doc.where(base + ("params", name))), doc.where(base + ("params", name))
-                )
-            except ComplycheckError as e:
+                local[name] = typed_param(name, raw, where)
+                local[name] = self.override(local[name], where, rid)
+            except ComplycheckError as e:  # a setting refused: the pack's own value stands, so no error follows
                 errs.append(e)
         pvals = {k: p.value for k, p in local.items()}
         types = {name: ds.types() for name, ds in datasets.items()}

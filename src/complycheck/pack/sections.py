@@ -3,13 +3,15 @@ Every problem found is collected, not raised at the first."""
 
 from __future__ import annotations
 
+import difflib
+from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from complycheck import values as V
 from complycheck.errors import ComplycheckError, Location, RuleFileError
-from complycheck.model import Clause, Column, Contract, Dataset, LineItem, Parameter
+from complycheck.model import Clause, Column, Contract, Dataset, LineItem, Parameter, Setting
 from complycheck.pack.params import display_path, typed_param
 from complycheck.yamlsource import YamlDoc, load_yaml_file
 
@@ -18,20 +20,61 @@ class Sections:
     """The pack's sections other than rules: the contract, parameters, datasets and the clause catalogue."""
 
     def __init__(
-        self, root: Path, docs: list[YamlDoc], catalogue: Path | None, overrides: dict[str, Any] | None = None
+        self,
+        root: Path,
+        docs: list[YamlDoc],
+        catalogue: Path | None,
+        overrides: dict[str, Any] | None = None,
+        settings: list[Setting] | None = None,
     ):
         self.overrides = overrides or {}
+        self.settings = settings or []
+        self.settings_used: set[int] = set()
+        self.decision_names: list[str] = []  # every bureau-decision parameter, for did-you-mean
         self.root = root
         self.docs = docs
         self.catalogue_path = catalogue
         self.errors: list[ComplycheckError] = []
 
-    def override(self, p: Parameter, loc: Location) -> Parameter:
-        """A parameter with the value a rule test (or a what-if run) sets instead of the pack's."""
+    def override(self, p: Parameter, loc: Location, rule: str | None = None) -> Parameter:
+        """A parameter with the value a rule test sets (`overrides`: any parameter), or a run's setting of a bureau
+        decision (`settings`: by name, or RULE:name for one rule's own), instead of the pack's."""
+        if p.bureau_decision:
+            self.decision_names += [p.name] + ([f"{rule}:{p.name}"] if rule else [])
+        for i, s in enumerate(self.settings):
+            if s.name not in (p.name, f"{rule}:{p.name}"):
+                continue
+            self.settings_used.add(i)
+            if not p.bureau_decision:
+                raise RuleFileError(
+                    f"参数“{s.name}”不是民政局决定事项（bureau_decision），不能在运行时改变；请修改规则包",
+                    s.location or Location(s.source),
+                    f"parameter '{s.name}' is not a bureau decision (bureau_decision) and cannot be set for a run; "
+                    "change the rule pack",
+                )
+            q = typed_param(p.name, {"value": s.value, "type": p.type}, s.location or Location(s.source))
+            p = replace(p, value=q.value, source=s.source)
         if p.name not in self.overrides:
             return p
         q = typed_param(p.name, {"value": self.overrides[p.name], "type": p.type}, loc)
-        return Parameter(p.name, q.value, p.type, p.title, p.title_en, p.note, p.bureau_decision)
+        return replace(p, value=q.value)
+
+    def unused_settings(self) -> list[ComplycheckError]:
+        """A setting that names no bureau decision of the pack: refused, with a did-you-mean."""
+        out: list[ComplycheckError] = []
+        for i, s in enumerate(self.settings):
+            if i in self.settings_used:
+                continue
+            close = difflib.get_close_matches(s.name, sorted(set(self.decision_names)), n=1)
+            out.append(
+                RuleFileError(
+                    f"规则包中没有名为“{s.name}”的民政局决定参数" + (f"，是不是“{close[0]}”？" if close else ""),
+                    s.location or Location(s.source),
+                    f"the pack has no bureau-decision parameter '{s.name}'"
+                    + (f"; did you mean '{close[0]}'?" if close else ""),
+                )
+            )
+        return out
 
     def section(self, key: str) -> list[tuple[YamlDoc, Any]]:
         return [(d, d.data[key]) for d in self.docs if key in d.data]
@@ -105,8 +148,9 @@ class Sections:
                     self.errors.append(RuleFileError(f"参数“{name}”重复定义", loc, f"parameter '{name}' defined twice"))
                     continue
                 try:
-                    out[name] = self.override(typed_param(name, raw, loc), loc)
-                except ComplycheckError as e:
+                    out[name] = typed_param(name, raw, loc)
+                    out[name] = self.override(out[name], loc)
+                except ComplycheckError as e:  # a setting refused: the pack's own value stands, so no error follows
                     self.errors.append(e)
         return out
 

@@ -6,6 +6,7 @@ from typing import Any
 
 from complycheck import __version__
 from complycheck.i18n import SEVERITY, STATUS, VERDICT, t, w
+from complycheck.model import Parameter
 from complycheck.results import Groups, Periods, Report, Result, Share
 
 OPEN_FOR_SIGNOFF = {"manual_review", "waived", "pending"}
@@ -69,3 +70,14 @@ def engine_version() -> str:
 
 def all_results(report: Report) -> list[Result]:
     return report.results()
+
+
+def param_note(p: Parameter, lang: str) -> str:
+    """Whether a parameter is a bureau decision, and who set it for this run when not the pack."""
+    if not p.bureau_decision:
+        return ""
+    if not p.source:
+        return L("bureau", lang)
+    return L("bureau", lang) + (
+        f"（本次运行由 {p.source} 设定）" if lang == "zh" else f" (set for this run by {p.source})"
+    )

@@ -13,6 +13,7 @@ from complycheck.reports.common import (
     counts_and_min,
     engine_version,
     message_of,
+    param_note,
     severity_word,
     share_fraction,
     status_word,
@@ -225,7 +226,7 @@ def render(report: Report, lang: str) -> str:
         f'<section id="coverage"><h2>{_e(L("coverage", lang))}</h2><table><thead><tr>{head}</tr></thead><tbody>{cov}</tbody></table></section>'
     )
     params = "".join(
-        f"<tr><td>{_e(k)}</td><td>{_e(p.title if zh else (p.title_en or p.title))}</td><td>{_e(show_value(p.value))}</td><td>{_e(L('bureau', lang)) if p.bureau_decision else ''}</td></tr>"
+        f"<tr><td>{_e(k)}</td><td>{_e(p.title if zh else (p.title_en or p.title))}</td><td>{_e(show_value(p.value))}</td><td>{_e(param_note(p, lang))}</td></tr>"
         for k, p in report.parameters.items()
     )
     parts.append(

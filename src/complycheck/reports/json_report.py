@@ -10,7 +10,7 @@ from typing import Any
 from complycheck import __version__
 from complycheck.results import Report, Result
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"
 
 
 def _j(v: Any) -> Any:
@@ -100,7 +100,13 @@ def report_dict(report: Report) -> dict[str, Any]:
         "contract_results": [result_dict(r) for r in report.contract_results],
         "clause_coverage": report.clause_coverage,
         "parameters": {
-            k: {"value": _j(p.value), "type": p.type, "title": p.title, "bureau_decision": p.bureau_decision}
+            k: {
+                "value": _j(p.value),
+                "type": p.type,
+                "title": p.title,
+                "bureau_decision": p.bureau_decision,
+                "source": p.source or "pack",
+            }
             for k, p in report.parameters.items()
         },
         "inputs": report.inputs,

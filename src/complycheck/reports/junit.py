@@ -7,6 +7,7 @@ import xml.etree.ElementTree as ET
 from complycheck.i18n import STATUS, t
 from complycheck.reports.text import clean
 from complycheck.results import Report, Result
+from complycheck.values import show_value
 
 FAILING = {"fail", "missing_evidence"}
 SKIPPED = {"not_applicable", "pending", "manual_review", "waived"}
@@ -55,5 +56,17 @@ def render(report: Report, lang: str) -> str:
             tot[k] += counts[k]
     for k, v in tot.items():
         root.set(k, str(v))
+    if report.parameters:  # every parameter's value and where it came from, for a CI dashboard
+        props = ET.Element("properties")
+        for k, p in report.parameters.items():
+            ET.SubElement(
+                props,
+                "property",
+                name=clean(f"param.{k}"),
+                value=clean(f"{show_value(p.value)} ({p.source or 'pack'})"),
+            )
+        for suite in root:
+            suite.insert(0, props)
+            break
     ET.indent(root)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"

@@ -11,6 +11,7 @@ from complycheck.reports.common import (
     clause_texts,
     engine_version,
     message_of,
+    param_note,
     severity_word,
     status_word,
     title_of,
@@ -138,7 +139,7 @@ def render(report: Report, lang: str) -> str:
                 k,
                 p.title if zh else (p.title_en or p.title),
                 show_value(p.value),
-                L("bureau", lang) if p.bureau_decision else "",
+                param_note(p, lang),
             ]
             for k, p in report.parameters.items()
         ],

@@ -6,6 +6,7 @@ import re
 
 from complycheck.i18n import SEVERITY, STATUS, VERDICT, t, w
 from complycheck.results import Report, Result
+from complycheck.values import show_value
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 ICON = {
@@ -100,6 +101,14 @@ def render(report: Report, lang: str) -> str:
             lines.append(f"  - {loc} {clean(p.column or '')}: {clean(p.message if zh else p.message_en)}")
         if len(report.data_problems) > 10:
             lines.append(f"  … {w('more_short', lang, n=len(report.data_problems) - 10)}")
+    decided = [(k, p) for k, p in report.parameters.items() if p.source]
+    if decided:  # bureau decisions set for this run, not the pack's values: say so on every report
+        lines.append(
+            ("本次运行设定的民政局决定参数：" if zh else "Bureau decisions set for this run: ")
+            + ("；" if zh else "; ").join(
+                f"{clean(k)} = {clean(show_value(p.value))}（{clean(p.source)}）" for k, p in decided
+            )
+        )
     for zh_note, en_note in report.notes:
         lines.append(f"{w('notes', lang)}: {clean(zh_note if zh else en_note)}")
     counts: dict[str, int] = {}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
@@ -243,10 +244,10 @@ class RulePack:
         for r in self.rules:
             src = r.views[r.source][0] if r.source in r.views else r.source
 
-            def ds_of(name: str) -> str:
-                return src if name == "rows" else (r.views[name][0] if name in r.views else name)
+            def ds_of(name: str, src: str = src, views: dict[str, tuple[str, Compiled | None]] = r.views) -> str:
+                return src if name == "rows" else (views[name][0] if name in views else name)
 
-            def add(ds: str, c: Compiled | None) -> None:
+            def add(ds: str, c: Compiled | None, ds_of: Callable[[str], str] = ds_of) -> None:
                 if c is None:
                     return
                 cols.setdefault(ds, set()).update(c.columns)

@@ -217,7 +217,7 @@ class _Builder:
     # ------------------------------------------------------------------ sections
     def contract(self, doc: YamlDoc, c: dict[str, Any]) -> Contract:
         items = []
-        for i, li in enumerate(c["line_items"]):
+        for li in c["line_items"]:
             dl = {k: V.to_date(v) for k, v in (li.get("deadlines") or {}).items()}
             items.append(
                 LineItem(

@@ -48,7 +48,7 @@ def evaluate(
     with ThreadPoolExecutor(max_workers=1 if streaming else 2) as pool:
         raw = {}
         decided = pool.map(lambda r: evaluate_rule(pack, r, tables, as_of, streaming, hold), order)
-        for k, (rule, res) in enumerate(zip(order, decided)):
+        for k, (rule, res) in enumerate(zip(order, decided, strict=True)):
             raw[rule.id] = res
             if progress is not None:
                 progress(k, len(order), rule.id, None, "rules")
@@ -174,4 +174,7 @@ def finish(rule: Rule, ctx: RuleContext, res: Draft) -> None:
         res.details["automated_checks"] = res.status
         res.status = "manual_review"
         res.message = f"自动检查已通过，需人工审核：{rule.review or rule.title}。{res.message}"
-        res.message_en = f"automated checks passed; manual review needed: {rule.review_en or rule.title_en or rule.title}. {res.message_en}"
+        res.message_en = (
+            "automated checks passed; manual review needed: "
+            f"{rule.review_en or rule.title_en or rule.title}. {res.message_en}"
+        )

@@ -20,6 +20,8 @@ from complycheck.lang.types import NOVAL, EvalContext, Node
 if TYPE_CHECKING:
     from complycheck.lang.compiler import Compiler
 
+Forms = tuple[Callable[..., Any], Callable[..., Any] | None]  # (Python form, columnar form on polars expressions)
+
 
 def _pl() -> Any:
     import polars as pl
@@ -148,45 +150,45 @@ def _round_py(x: Any, n: Any) -> Any:
 
 # ----------------------------------------------------------------------------- presence
 @func("present", ("any",), "bool")
-def _present():
+def _present() -> Forms:
     """True when the cell has a value (a blank cell is unknown, so not present); never unknown itself.
 
     Example: `present(pass_cert_no)` — the training certificate number was filled in."""
 
-    def p(x):
+    def p(x: Any) -> Any:
         return x is not None and x != [] and x != ""
 
-    def e(x):
+    def e(x: Any) -> Any:
         return x.is_not_null()
 
     return p, e
 
 
 @func("blank", ("any",), "bool")
-def _blank():
+def _blank() -> Forms:
     """True when the cell is empty (unknown); the opposite of present().
 
     Example: `blank(hazards) and fire_safety_ok == False` — failed fire safety with no hazard described."""
 
-    def p(x):
+    def p(x: Any) -> Any:
         return x is None or x == [] or x == ""
 
-    def e(x):
+    def e(x: Any) -> Any:
         return x.is_null()
 
     return p, e
 
 
 @func("coalesce", ("any", "any"), "arg0", check=_dates_beside_dates)
-def _coalesce():
+def _coalesce() -> Forms:
     """The first argument if present, else the second.
 
     Example: `coalesce(report_date, assessment_date) <= deadline("1-1.assessment")`."""
 
-    def p(a, b):
+    def p(a: Any, b: Any) -> Any:
         return a if a is not None else b
 
-    def e(a, b):
+    def e(a: Any, b: Any) -> Any:
         return _pl().coalesce([a, b])
 
     return p, e
@@ -194,7 +196,7 @@ def _coalesce():
 
 # ----------------------------------------------------------------------------- ID numbers
 @func("valid_id", ("id",), "bool", check=_id_argument, columnar=_id_columnar("valid_id"))
-def _valid_id():
+def _valid_id() -> Forms:
     """True when a resident ID number is valid: 18 characters, a real birth date, correct GB 11643 check character.
 
     Example: `valid_id(id_number)`; an Excel-mangled `1.50502E+17` is invalid."""
@@ -202,7 +204,7 @@ def _valid_id():
 
 
 @func("birth_date", ("id",), "date", check=_id_argument, columnar=_id_columnar("birth_date"))
-def _birth_date():
+def _birth_date() -> Forms:
     """The birth date written in a valid resident ID number (unknown when invalid).
 
     Example: `birth_date(id_number) <= date("1957-09-19")`."""
@@ -210,7 +212,7 @@ def _birth_date():
 
 
 @func("age", ("id", "date"), "int", check=_id_argument, columnar=_id_columnar("age"))
-def _age():
+def _age() -> Forms:
     """Age in full years (周岁) at a date, from the birth date in a resident ID number.
 
     Example: `age(id_number, params.roster_reference_date) >= 65` — someone born 1957-10-31 is 65 on 2022-10-31."""
@@ -220,7 +222,7 @@ def _age():
 
 
 @func("sex", ("id",), "str", check=_id_argument, columnar=_id_columnar("sex"))
-def _sex():
+def _sex() -> Forms:
     """男 or 女 from the 17th digit of a valid ID number (odd = male).
 
     Example: `sex(id_number) == gender`."""
@@ -229,7 +231,7 @@ def _sex():
 
 # ----------------------------------------------------------------------------- dates
 @func("date", ("str",), "date", const_args=(0,), check=_text_is_date, columnar=_date_columnar)
-def _date():
+def _date() -> Forms:
     """A date written as text, in any form evidence uses (2022-10-31, 2022年10月31日, 20221031).
 
     Example: `assessment_date >= date("2022-09-19")`."""
@@ -237,7 +239,7 @@ def _date():
 
 
 @func("days", ("int",), "dur", columnar=_days_columnar)
-def _days():
+def _days() -> Forms:
     """A number of days, to add to or subtract from a date.
 
     Example: `assessment_date <= deadline("1-1.assessment") + days(params.deadline_grace_days)`."""
@@ -245,7 +247,7 @@ def _days():
 
 
 @func("year", ("date",), "int")
-def _year():
+def _year() -> Forms:
     """The calendar year of a date.
 
     Example: `year(eval_date) == 2022`."""
@@ -253,7 +255,7 @@ def _year():
 
 
 @func("month", ("date",), "int")
-def _month():
+def _month() -> Forms:
     """The calendar month (1-12) of a date.
 
     Example: `month(date) == 10`."""
@@ -261,7 +263,7 @@ def _month():
 
 
 @func("quarter", ("date",), "int")
-def _quarter():
+def _quarter() -> Forms:
     """The calendar quarter (1-4) of a date.
 
     Example: `quarter(date) == 4`."""
@@ -269,19 +271,19 @@ def _quarter():
 
 
 @func("between", ("any", "any", "any"), "bool", check=_dates_beside_dates)
-def _between():
+def _between() -> Forms:
     """True when lo <= x <= hi (both ends included); unknown when x is blank.
 
     Example: `between(assessment_date, params.service_start, deadline("1-1.assessment"))`."""
 
-    def e(x, lo, hi):
+    def e(x: Any, lo: Any, hi: Any) -> Any:
         return (x >= lo) & (x <= hi)
 
     return _none_safe(lambda x, lo, hi: lo <= x <= hi), e
 
 
 @func("days_between", ("date", "date"), "int")
-def _days_between():
+def _days_between() -> Forms:
     """Whole days from the first date to the second (negative when the second is earlier).
 
     Example: `days_between(open_date, close_date) >= 7`."""
@@ -290,7 +292,7 @@ def _days_between():
 
 # ----------------------------------------------------------------------------- text
 @func("contains", ("str", "str"), "bool")
-def _contains():
+def _contains() -> Forms:
     """True when the text contains the given piece (literal, not a pattern).
 
     Example: `contains(topic, "党建")`."""
@@ -298,12 +300,12 @@ def _contains():
 
 
 @func("contains_any", ("str", "list"), "bool", check=_second_constant)
-def _contains_any():
+def _contains_any() -> Forms:
     """True when the text contains any of the pieces in a list.
 
     Example: `contains_any(topic, ["财务", "会计", "票据"])`."""
 
-    def e(s, subs):
+    def e(s: Any, subs: Any) -> Any:
         pl = _pl()
         if not isinstance(subs, list):
             raise TypeError("contains_any needs a constant list")
@@ -315,7 +317,7 @@ def _contains_any():
 
 
 @func("starts_with", ("str", "str"), "bool")
-def _starts_with():
+def _starts_with() -> Forms:
     """True when the text begins with the given prefix.
 
     Example: `starts_with(station_id, "KEQ")`."""
@@ -323,22 +325,22 @@ def _starts_with():
 
 
 @func("matches", ("str", "str"), "bool", const_args=(1,), check=_regex)
-def _matches():
+def _matches() -> Forms:
     """True when the whole text matches a regular expression (linear-time engine; at most 200 characters).
 
     Example: `matches(report_no, "PG-2022-[0-9]{4}")`."""
 
-    def p(s, rx):
+    def p(s: Any, rx: Any) -> Any:
         return None if s is None else re.fullmatch(rx, s) is not None
 
-    def e(s, rx):
+    def e(s: Any, rx: Any) -> Any:
         return s.str.contains(f"^(?:{rx})$")
 
     return p, e
 
 
 @func("length", ("any",), "int", check=_text_or_list, columnar=_length_columnar)
-def _length():
+def _length() -> Callable[..., Any]:
     """The number of characters in a text, or of items in a list.
 
     Example: `length(evaluators) >= 2`."""
@@ -346,7 +348,7 @@ def _length():
 
 
 @func("alias", ("str", "map"), "str", check=_second_constant)
-def _alias():
+def _alias() -> Forms:
     """Replace a value by its canonical form from a mapping; other values are kept as they are.
 
     Example: `alias(district, params.district_aliases) == "科尔沁区"` — 科区 counts as 科尔沁区."""
@@ -354,19 +356,19 @@ def _alias():
 
 
 @func("band", ("num", "map"), "str", const_args=(1,), check=_second_constant)
-def _band():
+def _band() -> Forms:
     """The label of the band a number falls in: the label whose lower bound is the highest one not above it
     (blank when the mapping is blank or the number is below every bound).
 
     Example: `recommended_grade == band(total_score, {"5A": 951, "4A": 901, "3A": 851, "2A": 801, "1A": 0})`."""
 
-    def p(x, bands):
+    def p(x: Any, bands: Any) -> Any:
         if x is None or not bands:
             return None
         hits = [(Decimal(str(lo)), label) for label, lo in bands.items() if Decimal(str(x)) >= Decimal(str(lo))]
         return max(hits)[1] if hits else None
 
-    def e(x, bands):
+    def e(x: Any, bands: Any) -> Any:
         pl = _pl()
         if not isinstance(bands, dict) or not bands:  # a blank parameter arrives as a null literal
             return pl.lit(None, dtype=pl.String)
@@ -380,7 +382,7 @@ def _band():
 
 # ----------------------------------------------------------------------------- numbers
 @func("round", ("num", "int"), "arg0", const_args=(1,), columnar=_round_columnar)
-def _round():
+def _round() -> Callable[..., Any]:
     """Round half up (away from zero) to n decimal places: exact for money, 2.675 gives 2.68.
 
     Example: `round(unit_price * quantity, 2) == total`."""
@@ -388,7 +390,7 @@ def _round():
 
 
 @func("abs", ("num",), "arg0")
-def _abs():
+def _abs() -> Forms:
     """The absolute value.
 
     Example: `abs(occupancy_rate - residents / beds) <= 0.01`."""
@@ -396,7 +398,7 @@ def _abs():
 
 
 @func("ceil", ("num",), "int")
-def _ceil():
+def _ceil() -> Forms:
     """The smallest whole number not below x.
 
     Example: `ceil(params.sample_share * count(retrofit_households))` — 400 for 2,000 homes at 20%."""
@@ -408,7 +410,7 @@ def _ceil():
 
 
 @func("floor", ("num",), "int")
-def _floor():
+def _floor() -> Forms:
     """The largest whole number not above x.
 
     Example: `floor(hours)`."""

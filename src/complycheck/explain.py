@@ -47,11 +47,9 @@ def logic_in_words(rule: Rule, pack: RulePack, lang: str) -> list[str]:
         )
     if rule.pending_if:
         out.append(
-
-                f"当 {rule.pending_if.source} 时结果为“待定”：{rule.pending_reason}"
-                if zh
-                else f"pending while {rule.pending_if.source}: {rule.pending_reason_en or rule.pending_reason}"
-
+            f"当 {rule.pending_if.source} 时结果为“待定”：{rule.pending_reason}"
+            if zh
+            else f"pending while {rule.pending_if.source}: {rule.pending_reason_en or rule.pending_reason}"
         )
     if rule.depends_on:
         out.append(
@@ -61,18 +59,14 @@ def logic_in_words(rule: Rule, pack: RulePack, lang: str) -> list[str]:
         )
     if rule.qualitative:
         out.append(
-
-                f"定性条款：自动检查通过后仍需人工审核（{rule.review}）"
-                if zh
-                else f"qualitative: after the automated checks a person decides ({rule.review_en or rule.review})"
-
+            f"定性条款：自动检查通过后仍需人工审核（{rule.review}）"
+            if zh
+            else f"qualitative: after the automated checks a person decides ({rule.review_en or rule.review})"
         )
     out.append(
-
-            f"缺少证据时：{rule.on_missing}；总体为空时：{rule.on_empty}"
-            if zh
-            else f"when evidence is missing: {rule.on_missing}; when the population is empty: {rule.on_empty}"
-
+        f"缺少证据时：{rule.on_missing}；总体为空时：{rule.on_empty}"
+        if zh
+        else f"when evidence is missing: {rule.on_missing}; when the population is empty: {rule.on_empty}"
     )
     return out
 
@@ -94,7 +88,8 @@ def explain(pack: RulePack, rule_id: str, lang: str, result: Result | None = Non
     zh = lang == "zh"
     lines = [
         f"{'规则' if zh else 'Rule'} {rule.id}  {rule.title if zh else (rule.title_en or rule.title)}",
-        f"{'品目' if zh else 'Line item'} {rule.line_item} · {'严重程度' if zh else 'severity'} {t(SEVERITY, rule.severity, lang)} · {'条款' if zh else 'clauses'} {', '.join(rule.clauses)}",
+        f"{'品目' if zh else 'Line item'} {rule.line_item} · {'严重程度' if zh else 'severity'} "
+        f"{t(SEVERITY, rule.severity, lang)} · {'条款' if zh else 'clauses'} {', '.join(rule.clauses)}",
         f"{'定义于' if zh else 'defined at'} {rule.location}",
         "",
     ]

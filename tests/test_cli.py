@@ -131,7 +131,8 @@ rules:
 def test_waiver_file_applies_and_a_malformed_one_is_exit_2(cli, tmp_path):
     w = tmp_path / "w.yaml"
     w.write_text(
-        "waivers:\n  - {rule: 1-3.S8, reason: 疫情封控期间暂停集体活动, approver: 通辽市民政局, reference: 通民函〔2022〕88号, start: '2022-11-01', expires: '2023-03-31'}\n",
+        "waivers:\n  - {rule: 1-3.S8, reason: 疫情封控期间暂停集体活动, approver: 通辽市民政局, "
+        "reference: 通民函〔2022〕88号, start: '2022-11-01', expires: '2023-03-31'}\n",
         "utf-8",
     )
     code, out, _ = cli(*ARGS, "--waivers", str(w), "--format", "json")
@@ -294,8 +295,11 @@ def keep_then_stop(self, part, spill, name):
 tables._Typer.keep = keep_then_stop
 import complycheck.api as app
 load = app.load_inputs
-app.load_inputs = lambda rules, evidence, waivers, progress, folder, least, **kw: load(rules, evidence, waivers, progress, folder, 0, **kw)  # spill all
-sys.argv = ["complycheck", "evaluate", "--rules", sys.argv[1], "--evidence", sys.argv[2], "--as-of", "2022-12-15", "--spill", "--quiet"]
+app.load_inputs = lambda rules, evidence, waivers, progress, folder, least, **kw: load(
+    rules, evidence, waivers, progress, folder, 0, **kw
+)  # spill all
+sys.argv = ["complycheck", "evaluate", "--rules", sys.argv[1], "--evidence", sys.argv[2], "--as-of", "2022-12-15",
+            "--spill", "--quiet"]
 from complycheck.cli import entry
 entry()
 """

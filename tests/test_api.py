@@ -59,9 +59,12 @@ def test_a_bureau_decision_set_through_the_api_is_applied_and_reported_and_a_con
     report = complycheck.evaluate(pack, evidence, date(2022, 12, 15))
     p = report.parameters["1-1.S2a:min_attendance_ratio"]
     assert (p.value, p.source) == (1, "api") and pack.rules[[r.id for r in pack.rules].index("1-1.S2a")].params[
-        "min_attendance_ratio"].value == 1
+        "min_attendance_ratio"
+    ].value == 1
     try:
-        complycheck.load_pack(ROOT / "rules", params={"threshold": 0.95})  # the contract's 90%, not the bureau's to move
+        complycheck.load_pack(
+            ROOT / "rules", params={"threshold": 0.95}
+        )  # the contract's 90%, not the bureau's to move
     except complycheck.ComplycheckError as e:
         assert "not a bureau decision" in e.render("en")
     else:

@@ -1,4 +1,5 @@
-"""The HTML report in a real headless browser (Debian's chromium): verdicts and charts render, hostile evidence stays inert."""
+"""The HTML report in a real headless browser (Debian's chromium): verdicts and charts render, hostile evidence
+stays inert."""
 
 import shutil
 import subprocess

@@ -131,7 +131,8 @@ rules:
 def test_waiver_file_applies_and_a_malformed_one_is_exit_2(cli, tmp_path):
     w = tmp_path / "w.yaml"
     w.write_text(
-        "waivers:\n  - {rule: 1-3.S8, reason: 疫情封控期间暂停集体活动, approver: 通辽市民政局, reference: 通民函〔2022〕88号, start: '2022-11-01', expires: '2023-03-31'}\n",
+        "waivers:\n  - {rule: 1-3.S8, reason: 疫情封控期间暂停集体活动, approver: 通辽市民政局, "
+        "reference: 通民函〔2022〕88号, start: '2022-11-01', expires: '2023-03-31'}\n",
         "utf-8",
     )
     code, out, _ = cli(*ARGS, "--waivers", str(w), "--format", "json")
@@ -294,8 +295,11 @@ def keep_then_stop(self, part, spill, name):
 tables._Typer.keep = keep_then_stop
 import complycheck.api as app
 load = app.load_inputs
-app.load_inputs = lambda rules, evidence, waivers, progress, folder, least, **kw: load(rules, evidence, waivers, progress, folder, 0, **kw)  # spill all
-sys.argv = ["complycheck", "evaluate", "--rules", sys.argv[1], "--evidence", sys.argv[2], "--as-of", "2022-12-15", "--spill", "--quiet"]
+app.load_inputs = lambda rules, evidence, waivers, progress, folder, least, **kw: load(
+    rules, evidence, waivers, progress, folder, 0, **kw
+)  # spill all
+sys.argv = ["complycheck", "evaluate", "--rules", sys.argv[1], "--evidence", sys.argv[2], "--as-of", "2022-12-15",
+            "--spill", "--quiet"]
 from complycheck.cli import entry
 entry()
 """
@@ -341,12 +345,26 @@ def test_bureau_decisions_are_set_per_run_typed_checked_and_reported(cli, tmp_pa
     import json as _json
 
     out = tmp_path / "r.json"
-    code, _, err = cli("evaluate", "--as-of", "2022-12-15", "--param", "deadline_grace_days=3", "--format", "json",
-                       "--output", str(out))
+    code, _, err = cli(
+        "evaluate",
+        "--as-of",
+        "2022-12-15",
+        "--param",
+        "deadline_grace_days=3",
+        "--format",
+        "json",
+        "--output",
+        str(out),
+    )
     assert code == 1 and not err
     params = _json.loads(out.read_text("utf-8"))["parameters"]
-    assert params["deadline_grace_days"] == {"value": 3, "type": "integer", "title": "截止日期宽限天数",
-                                             "bureau_decision": True, "source": "--param"}
+    assert params["deadline_grace_days"] == {
+        "value": 3,
+        "type": "integer",
+        "title": "截止日期宽限天数",
+        "bureau_decision": True,
+        "source": "--param",
+    }
     assert params["1-1.S2a:min_attendance_ratio"]["source"] == "pack"
     code, _, err = cli("evaluate", "--as-of", "2022-12-15", "--param", "deadline_grace_day=3")
     assert code == 2 and "是不是“deadline_grace_days”" in err and err.count("\n") == 1

@@ -12,7 +12,7 @@ P1, P2, P3 = make_id(seq=1), make_id(seq=3), make_id(born="19600101", seq=5)
 
 def people(*rows):
     keys = ["公民身份号码", "姓名", "旗县市区", "是否合格", "日期", "金额", "次数", "标签"]
-    return [dict(zip(keys, r)) for r in rows]
+    return [dict(zip(keys, r, strict=False)) for r in rows]
 
 
 SHARE = """

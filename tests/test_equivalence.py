@@ -1,5 +1,6 @@
 """Same verdicts, fast or slow: the columnar engine against the row-by-row simpleeval reference, on generated
-tables with blanks, NaN (text and float), dates, Chinese text, decimals and invalid ID numbers; in memory and streamed."""
+tables with blanks, NaN (text and float), dates, Chinese text, decimals and invalid ID numbers; in memory and
+streamed."""
 
 import dataclasses
 import tempfile

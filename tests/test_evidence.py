@@ -47,7 +47,11 @@ def load(tmp: Path):
 
 def test_gbk_csv_with_chinese_headers_dates_and_booleans(tmp_path):
     pid = make_id()
-    text = f'身份证号,姓名,旗县市区,是否合格,日期,金额,次数,标签\r\n{pid},王芳,科区,是,2022年10月31日,"1,429,200.00",３,党建、财务\r\n{make_id(seq=3)},李娜,开鲁县,,44865,77.23万元,1,\r\n'
+    text = (
+        "身份证号,姓名,旗县市区,是否合格,日期,金额,次数,标签\r\n"
+        f'{pid},王芳,科区,是,2022年10月31日,"1,429,200.00",３,党建、财务\r\n'
+        f"{make_id(seq=3)},李娜,开鲁县,,44865,77.23万元,1,\r\n"
+    )
     ev = load(submit(tmp_path, "people", {"file": "名册.csv"}, text.encode("gbk")))
     t = ev.tables["people"]
     rows = t.frame.to_dicts()
@@ -71,7 +75,7 @@ def test_xlsx_title_row_two_row_merged_header_serial_dates_and_total_row(tmp_pat
     ws.title = "调查"
     ws["A1"] = "通辽市养老机构调查表"
     ws.merge_cells("A1:F1")
-    for col, h in zip("ADEF", ["统一社会信用代码", "调查日期", "消防安全是否达标", "建设资金总数"]):
+    for col, h in zip("ADEF", ["统一社会信用代码", "调查日期", "消防安全是否达标", "建设资金总数"], strict=True):
         ws[f"{col}2"] = h
         ws.merge_cells(f"{col}2:{col}3")
     ws["B2"] = "床位数"
@@ -106,16 +110,16 @@ def test_excel_mangled_id_numbers_are_reported_never_guessed(tmp_path):
 
 
 def test_json_and_yaml_tables(tmp_path):
-    (tmp_path / "v.yaml").write_text("- {公民身份号码: '%s', 日期: 2022-10-01, 类型: 入户}\n" % make_id(), "utf-8")
+    (tmp_path / "v.yaml").write_text(f"- {{公民身份号码: '{make_id()}', 日期: 2022-10-01, 类型: 入户}}\n", "utf-8")
     ev = load(submit(tmp_path, "visits", {"file": "v.yaml"}))
     assert ev.tables["visits"].frame["day"].to_list() == [date(2022, 10, 1)]
-    (tmp_path / "v.json").write_text('{"rows": [{"公民身份号码": "%s", "日期": "2022/10/02"}]}' % make_id(), "utf-8")
+    (tmp_path / "v.json").write_text(f'{{"rows": [{{"公民身份号码": "{make_id()}", "日期": "2022/10/02"}}]}}', "utf-8")
     ev = load(submit(tmp_path, "visits", {"file": "v.json"}))
     assert ev.tables["visits"].frame["day"].to_list() == [date(2022, 10, 2)]
 
 
 def test_unreadable_cells_are_reported_with_their_row(tmp_path):
-    text = "公民身份号码,日期,是否合格\r\n%s,2022-13-45,也许\r\n" % make_id()
+    text = f"公民身份号码,日期,是否合格\r\n{make_id()},2022-13-45,也许\r\n"
     ev = load(submit(tmp_path, "people", {"file": "a.csv"}, text.encode("utf-8")))
     msgs = sorted((p.row, p.column) for p in ev.problems if p.row)
     assert (2, "日期") in msgs and (2, "是否合格") in msgs

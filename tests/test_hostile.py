@@ -74,7 +74,8 @@ def check(code: int, out: str, elapsed: float, rss_kb: int, allowed=(2,)) -> Non
 
 # ----------------------------------------------------------------------------- rule files
 RULE_CASES = {
-    "billion_laughs": "a: &a [x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: [*b, *b, *b, *b, *b, *b, *b, *b, *b]\n",
+    "billion_laughs": "a: &a [x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\n"
+    "c: [*b, *b, *b, *b, *b, *b, *b, *b, *b]\n",
     "python_tag": "rules: !!python/object/apply:os.system ['touch pwned']\n",
     "deep_nesting": "rules: " + "[" * 5000 + "]" * 5000 + "\n",
     "huge_file": "# " + "x" * (3 * 1024 * 1024) + "\n",
@@ -301,7 +302,7 @@ def test_a_yaml_bomb_in_the_manifest_is_refused_before_anything_reads_it(tmp_pat
     ev = tmp_path / "ev"
     ev.mkdir()
     laughs = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
-        f"{c}: &{c} [{', '.join(['*' + p] * 9)}]\n" for p, c in zip("abcdefgh", "bcdefghi")
+        f"{c}: &{c} [{', '.join(['*' + p] * 9)}]\n" for p, c in zip("abcdefgh", "bcdefghi", strict=True)
     )
     (ev / "manifest.yaml").write_text(laughs + "datasets:\n  people: {file: *i}\n", "utf-8")
     code, out, t, rss = run(

@@ -11,7 +11,7 @@ KEYS = ["公民身份号码", "姓名", "旗县市区", "是否合格", "日期"
 
 
 def people(*rows):
-    return [dict(zip(KEYS, r)) for r in rows]
+    return [dict(zip(KEYS, r, strict=True)) for r in rows]
 
 
 def rule(body: str, rid: str = "R") -> str:
@@ -23,7 +23,9 @@ COVERAGE = rule("    from: people\n    where: age(id_number, date('2022-09-19'))
 
 def test_rows_whose_membership_cannot_be_decided_are_listed_and_the_rule_is_at_best_manual_review():
     # P3 (born 1960) is 62: in scope and served; the second person's ID fails validation, so their age is unknown
-    rows = people((P3, "甲", "科尔沁区", "是", "", "", "", ""), ("152301194003050000", "乙", "科尔沁区", "", "", "", "", ""))
+    rows = people(
+        (P3, "甲", "科尔沁区", "是", "", "", "", ""), ("152301194003050000", "乙", "科尔沁区", "", "", "", "", "")
+    )
     _, r = run_rules(COVERAGE, people=rows)
     res = r["R"]
     assert res.status == "manual_review", res.message
@@ -97,8 +99,11 @@ def test_a_roll_up_fails_only_when_a_sub_check_fails():
     _, r = run_rules(DEPENDS, people=rows)  # no visits file at all: the sub-check lacks evidence
     assert r["SUB"].status == "missing_evidence"
     assert r["ROLL"].status == "missing_evidence" and "缺少证据" in r["ROLL"].message
-    _, r = run_rules(DEPENDS.replace("    min: 1\n", "    min: 5\n"), people=rows,
-                     visits=[{"公民身份号码": P1, "日期": "2022-10-01", "类型": "入户"}])
+    _, r = run_rules(
+        DEPENDS.replace("    min: 1\n", "    min: 5\n"),
+        people=rows,
+        visits=[{"公民身份号码": P1, "日期": "2022-10-01", "类型": "入户"}],
+    )
     assert r["SUB"].status == "fail" and r["ROLL"].status == "fail"
     assert "自动检查已通过" not in r["ROLL"].message and "automated checks passed" not in r["ROLL"].message_en
 
@@ -118,11 +123,17 @@ def test_a_citation_written_in_full_still_cites_the_order():
     sc = Scope({"docs": "list", "t": "str"}, {}, {}, {}, {})
     import polars as pl
 
-    frame = pl.DataFrame({"docs": [["《社会组织评估管理办法》（民政部令第39号）", "其他"], ["民政部令第38号"], None],
-                          "t": ["依据民政部令第39号开展", "无", None]})
-    for text, want in (('mentions(docs, "民政部令第39号")', [True, False, None]),
-                       ('"民政部令第39号" in docs', [False, False, None]),  # exact equality: the old reading
-                       ('mentions(t, "民政部令第39号")', [True, False, None])):
+    frame = pl.DataFrame(
+        {
+            "docs": [["《社会组织评估管理办法》（民政部令第39号）", "其他"], ["民政部令第38号"], None],
+            "t": ["依据民政部令第39号开展", "无", None],
+        }
+    )
+    for text, want in (
+        ('mentions(docs, "民政部令第39号")', [True, False, None]),
+        ('"民政部令第39号" in docs', [False, False, None]),  # exact equality: the old reading
+        ('mentions(t, "民政部令第39号")', [True, False, None]),
+    ):
         c = compile_expr(text, sc, Location("r.yaml", 1, 1), "x")
         assert frame.select(c.build(_Ctx()))[:, 0].to_list() == want, text
 
@@ -134,8 +145,9 @@ def test_unified_social_credit_codes_are_checked_like_id_numbers():
     assert ids.uscc_problem("91350100M000100Y44") == "统一社会信用代码校验位错误"
     assert "18 位" in ids.uscc_problem("91350100M000100Y4")
     rows = [{"公民身份号码": P1, "旗县市区": code} for code in ("91350100M000100Y43", "91350100M000100Y44", None)]
-    _, r = run_rules(rule("    from: people\n    where: present(district)\n    expect: valid_uscc(district)\n"),
-                     people=rows)
+    _, r = run_rules(
+        rule("    from: people\n    where: present(district)\n    expect: valid_uscc(district)\n"), people=rows
+    )
     assert r["R"].status == "fail" and (r["R"].measured.numerator, r["R"].measured.denominator) == (1, 2)
 
 
@@ -170,12 +182,25 @@ def test_personal_data_is_masked_in_group_and_period_keys_everywhere(cli, tmp_pa
     from complycheck import render
 
     names = ["欧阳娜娜", "王芳", "王五"]
-    rows = people(*[(make_id(seq=i + 1), n, "", "是", d, "", "", "")
-                    for i, n in enumerate(names) for d in ("2022-10-03", "2022-10-09", "2022-11-02")])
+    rows = people(
+        *[
+            (make_id(seq=i + 1), n, "", "是", d, "", "", "")
+            for i, n in enumerate(names)
+            for d in ("2022-10-03", "2022-10-09", "2022-11-02")
+        ]
+    )
     report, r = run_rules(PER_PERSON, people=rows)
     assert r["MONTHLY"].status == "fail" and r["EACH"].status == "pass"
-    assert set(r["MONTHLY"].measured.counts) == {"2022-10/欧***", "2022-10/王*", "2022-10/王*#2",
-                                                "2022-11/欧***", "2022-11/王*", "2022-11/王*#2"}
-    everything = [render(report, fmt, lang) for fmt in ("text", "json", "junit", "html", "markdown") for lang in ("zh", "en")]
+    assert set(r["MONTHLY"].measured.counts) == {
+        "2022-10/欧***",
+        "2022-10/王*",
+        "2022-10/王*#2",
+        "2022-11/欧***",
+        "2022-11/王*",
+        "2022-11/王*#2",
+    }
+    everything = [
+        render(report, fmt, lang) for fmt in ("text", "json", "junit", "html", "markdown") for lang in ("zh", "en")
+    ]
     for secret in names + [make_id(seq=i + 1) for i in range(3)]:
         assert not any(secret in doc for doc in everything), secret

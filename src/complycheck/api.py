@@ -73,7 +73,7 @@ def load_inputs(
     """Load and validate the pack, the submission and the waivers (large tables spilled to `spill`, if given)."""
     pack = load_pack(rules, settings=settings)
     columns, id_columns = pack.columns_read()
-    extra = {} if spill_min_bytes is None else {"spill_min_bytes": spill_min_bytes}
+    extra: dict[str, Any] = {} if spill_min_bytes is None else {"spill_min_bytes": spill_min_bytes}
     ev = load_evidence(
         evidence, pack.datasets, progress=progress, columns=columns, id_columns=id_columns, spill=spill, **extra
     )

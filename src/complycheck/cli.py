@@ -60,7 +60,8 @@ def guarded(fn: Callable[..., int]) -> Callable[..., None]:
                 click.echo(f"内部错误（程序缺陷）：{msg}。请把命令和这一行报告给 complycheck 维护者。", err=True)
             else:
                 click.echo(
-                    f"internal error (a bug): {msg}. Please report the command and this line to the complycheck maintainers.",
+                    f"internal error (a bug): {msg}. Please report the command and this line to the complycheck "
+                    "maintainers.",
                     err=True,
                 )
             if os.environ.get("COMPLYCHECK_DEBUG"):
@@ -243,8 +244,9 @@ def main() -> None:
 @click.option(
     "--spill/--no-spill",
     default=None,
-    help="大表写入临时目录并流式计算（内存有界）；默认证据超过 1 GiB 时自动启用 / write large tables to a temporary folder and stream them "
-    "(bounded memory); by default when the evidence exceeds 1 GiB",
+    help="大表写入临时目录并流式计算（内存有界）；默认证据超过 1 GiB 时自动启用 / "
+    "write large tables to a temporary folder and stream them (bounded memory); by default when the evidence exceeds "
+    "1 GiB",
 )
 @click.option(
     "--param",

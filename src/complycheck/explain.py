@@ -89,7 +89,8 @@ def explain(pack: RulePack, rule_id: str, lang: str, result: Result | None = Non
     zh = lang == "zh"
     lines = [
         f"{'规则' if zh else 'Rule'} {rule.id}  {rule.title if zh else (rule.title_en or rule.title)}",
-        f"{'品目' if zh else 'Line item'} {rule.line_item} · {'严重程度' if zh else 'severity'} {t(SEVERITY, rule.severity, lang)} · {'条款' if zh else 'clauses'} {', '.join(rule.clauses)}",
+        f"{'品目' if zh else 'Line item'} {rule.line_item} · {'严重程度' if zh else 'severity'} "
+        f"{t(SEVERITY, rule.severity, lang)} · {'条款' if zh else 'clauses'} {', '.join(rule.clauses)}",
         f"{'定义于' if zh else 'defined at'} {rule.location}",
         "",
     ]

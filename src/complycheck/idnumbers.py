@@ -1,5 +1,6 @@
-"""Resident ID numbers (GB 11643-1999) and unified social credit codes of organisations (GB 32100-2015): normalising, validating, birth date, age and sex, in plain Python (one
-value) and as columnar polars forms (a whole column), shared by the evidence loaders and the rule language."""
+"""Resident ID numbers (GB 11643-1999) and unified social credit codes of organisations (GB 32100-2015):
+normalising, validating, birth date, age and sex, in plain Python (one value) and as columnar polars forms (a whole
+column), shared by the evidence loaders and the rule language."""
 
 from __future__ import annotations
 
@@ -28,7 +29,7 @@ def normalize_id(raw: str) -> str:
 
 def id_check_char(first17: str) -> str:
     """The GB 11643 (ISO 7064 MOD 11-2) check character for 17 digits."""
-    return ID_CHECK[sum(int(c) * w for c, w in zip(first17, ID_WEIGHTS)) % 11]
+    return ID_CHECK[sum(int(c) * w for c, w in zip(first17, ID_WEIGHTS, strict=False)) % 11]
 
 
 def id_problem(s: str) -> str | None:
@@ -70,7 +71,7 @@ def id_birth(x: Any, digit: Callable[[int], Any], shape: Any = None, last: Any =
     also pass the shape test and the check character's value (X = 10) computed once."""
     import polars as pl
 
-    total = None
+    total: Any = None
     for i, w in enumerate(ID_WEIGHTS):
         term = digit(i) * w
         total = term if total is None else total + term
@@ -110,10 +111,19 @@ def with_id_births(frame: Any, births: dict[str, str], keys: dict[str, str] | No
             pl.when(ch == "X").then(pl.lit(10, pl.Int64)).otherwise(ch.str.to_integer(strict=False)).alias(last[src]),
         ]
     frame = frame.with_columns(step1)
+
+    def digits_of(t: str) -> Callable[[int], Any]:
+        """The i-th digit of the 17-digit integer column `t`."""
+
+        def digit(i: int) -> Any:
+            return (pl.col(t) // (10 ** (16 - i))) % 10
+
+        return digit
+
     exprs = [
         id_birth(
             pl.col(src),
-            lambda i, t=n17[src]: (pl.col(t) // (10 ** (16 - i))) % 10,
+            digits_of(n17[src]),
             pl.col(shape[src]),
             pl.col(last[src]),
         ).alias(out)

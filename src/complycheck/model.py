@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
@@ -154,11 +155,11 @@ class Rule:
     params: dict[str, Any]
     derived: bool
     location: Location
-    mode: str = "count"
+    mode: str = "count"  # the name of the mode deciding it (see engine.modes): share, count, measure, group, period
     on_shortfall: str = "fail"  # status of a shortfall: fail, or manual_review / missing_evidence
     on_unknown: str = "fail"  # status when the outcome hangs on rows undecidable because of blank cells
     on_unknown_scope: str = "manual_review"  # rows whose membership in the population cannot be decided
-    on_empty_set: bool = False  # the rule says what an empty population means (else the default by severity)  # the name of the mode deciding it (see engine.modes): share, count, measure, group, period
+    on_empty_set: bool = False  # the rule says what an empty population means (else the default by severity)
     reads: frozenset[str] = frozenset()  # datasets the rule needs
     optional: frozenset[str] = frozenset()  # datasets that may be absent (read as empty)
 
@@ -264,10 +265,10 @@ class RulePack:
         for r in self.rules:
             src = r.views[r.source][0] if r.source in r.views else r.source
 
-            def ds_of(name: str) -> str:
-                return src if name == "rows" else (r.views[name][0] if name in r.views else name)
+            def ds_of(name: str, src: str = src, views: dict[str, tuple[str, Compiled | None]] = r.views) -> str:
+                return src if name == "rows" else (views[name][0] if name in views else name)
 
-            def add(ds: str, c: Compiled | None) -> None:
+            def add(ds: str, c: Compiled | None, ds_of: Callable[[str], str] = ds_of) -> None:
                 if c is None:
                     return
                 cols.setdefault(ds, set()).update(c.columns)

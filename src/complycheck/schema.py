@@ -18,7 +18,10 @@ from complycheck.yamlsource import YamlDoc
 @cache
 def load_schema(name: str) -> dict[str, Any]:
     """A schema shipped in the package (pack, manifest, waivers, report)."""
-    return json.loads(resources.files("complycheck.schemas").joinpath(f"{name}.schema.json").read_text("utf-8"))
+    schema: dict[str, Any] = json.loads(
+        resources.files("complycheck.schemas").joinpath(f"{name}.schema.json").read_text("utf-8")
+    )
+    return schema
 
 
 def _breadcrumb(path: tuple[Any, ...]) -> str:

@@ -77,7 +77,8 @@ def validate_all(rules: Path, evidence: Path | None) -> list[Finding]:
             out.append(
                 Finding(
                     str(evidence / "manifest.yaml"),
-                    f"清单中没有数据集“{name}”（{pack.datasets[name].title}），规则 {', '.join(readers[:5])} 将缺少证据",
+                    f"清单中没有数据集“{name}”（{pack.datasets[name].title}），"
+                    f"规则 {', '.join(readers[:5])} 将缺少证据",
                     f"the manifest has no dataset '{name}'; rules {', '.join(readers[:5])} will lack evidence",
                     "warning",
                 )

@@ -8,6 +8,7 @@ integers and floats are plain decimal; everything else (`yes`, `010`, `1_000`, `
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -63,8 +64,8 @@ class _Loader(Reader, Scanner, Parser, Composer, SafeConstructor, _StrictResolve
         self.depth = 0
         self.count = 0
 
-    def compose_node(self, parent: Node | None, index: Any) -> Node | None:  # type: ignore[override]
-        event = self.peek_event()
+    def compose_node(self, parent: Node | None, index: Any) -> Node | None:
+        event = self.peek_event()  # type: ignore[no-untyped-call]  # untyped in types-PyYAML
         if isinstance(event, yaml.AliasEvent):
             raise _err(
                 self.file, event.start_mark, "不允许使用 YAML 别名（*引用）", "YAML aliases (*ref) are not allowed"
@@ -223,7 +224,7 @@ class _Fallback(Exception):
 
 _RESOLVER = _StrictResolver()
 _BLOCK_HEADER_COMMENT = re.compile(r"[|>][-+0-9]*#")
-_SCALARS = {
+_SCALARS: dict[str, Callable[[str], Any]] = {
     "tag:yaml.org,2002:bool": lambda v: v.lower() == "true",
     "tag:yaml.org,2002:int": int,
     "tag:yaml.org,2002:float": float,
@@ -236,7 +237,7 @@ def _load_fast(text: str, file: str) -> YamlDoc | None:
     """The same document through libyaml's C parser (events only; the composition here mirrors the exact loader).
     None whenever the exact loader must decide: any error, anchor, alias, tag or limit, or no libyaml."""
     try:
-        from yaml._yaml import CParser  # type: ignore[import-not-found]
+        from yaml._yaml import CParser
     except ImportError:  # pragma: no cover - PyYAML built without libyaml
         return None
     if "\t" in text or _BLOCK_HEADER_COMMENT.search(text) or Reader.NON_PRINTABLE.search(text):
@@ -251,7 +252,7 @@ def _load_fast(text: str, file: str) -> YamlDoc | None:
             raise _Fallback()
         if ev.tag is not None:  # tags, even the non-specific "!", are the exact loader's to judge
             raise _Fallback()
-        tag = _RESOLVER.resolve(ScalarNode, ev.value, ev.implicit)
+        tag = _RESOLVER.resolve(ScalarNode, ev.value, ev.implicit)  # type: ignore[no-untyped-call]  # untyped stub
         conv = _SCALARS.get(tag)
         if conv is None:
             raise _Fallback()
@@ -275,7 +276,7 @@ def _load_fast(text: str, file: str) -> YamlDoc | None:
         if isinstance(ev, yaml.ScalarEvent):
             return scalar(ev)
         if isinstance(ev, yaml.SequenceStartEvent):
-            items = []
+            items: list[Any] = []
             while not isinstance(nxt := parser.get_event(), yaml.SequenceEndEvent):
                 items.append(node(nxt, path + (len(items),), depth + 1))
             return items
@@ -295,7 +296,9 @@ def _load_fast(text: str, file: str) -> YamlDoc | None:
                 key = str(key) if not isinstance(key, str) else key
                 if key in out:
                     raise _Fallback()
-                keys[path + (key,)] = (kev.start_mark.line + 1, kev.start_mark.column + 1)
+                mark = kev.start_mark
+                assert mark is not None  # libyaml marks every event
+                keys[path + (key,)] = (mark.line + 1, mark.column + 1)
                 out[key] = node(parser.get_event(), path + (key,), depth + 1)
             return out
         raise _Fallback()

@@ -98,8 +98,8 @@ class RuleContext:
         if self.streaming and isinstance(base, pl.DataFrame):
             base = base.lazy()
         lf = self._narrow(base, view, *([self.rule.source] if view == self.rule.source else []))
-        if view in self.rule.views and self.rule.views[view][1] is not None:
-            where = self.rule.views[view][1]
+        where = self.rule.views[view][1] if view in self.rule.views else None
+        if where is not None:
             lf = self.hold(self.with_value(lf, where, "__v", ds).filter(pl.col("__v")).drop("__v"))
         self.cache[view] = lf
         return lf

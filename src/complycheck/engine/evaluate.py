@@ -49,7 +49,7 @@ def evaluate(
     with ThreadPoolExecutor(max_workers=1 if streaming else 2) as pool:
         raw = {}
         decided = pool.map(lambda r: evaluate_rule(pack, r, tables, as_of, streaming, hold), order)
-        for k, (rule, res) in enumerate(zip(order, decided)):
+        for k, (rule, res) in enumerate(zip(order, decided, strict=True)):
             raw[rule.id] = res
             if progress is not None:
                 progress(k, len(order), rule.id, None, "rules")
@@ -223,7 +223,10 @@ def finish(rule: Rule, ctx: RuleContext, res: Draft) -> None:
         res.status = rule.on_shortfall
         if rule.on_shortfall == "manual_review":
             res.message = f"未达到要求，按规则交人工审核（{rule.review or rule.title}）：{res.message}"
-            res.message_en = f"short of the requirement; by the rule, a reviewer decides ({rule.review_en or rule.title_en or rule.title}): {res.message_en}"
+            res.message_en = (
+                "short of the requirement; by the rule, a reviewer decides "
+                f"({rule.review_en or rule.title_en or rule.title}): {res.message_en}"
+            )
         else:
             res.message = f"缺少证据：{res.message}"
             res.message_en = f"evidence missing: {res.message_en}"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import operator
+from collections.abc import Callable
 from datetime import date, timedelta
 from decimal import Decimal
 from fractions import Fraction
@@ -38,7 +39,7 @@ _BIN = {
 }
 
 
-class _Row(simpleeval.SimpleEval):
+class _Row(simpleeval.SimpleEval):  # type: ignore[misc]  # simpleeval is untyped
     """simpleeval with three-valued logic: a blank (None) makes a comparison or arithmetic unknown."""
 
     def __init__(self, ref: Reference):
@@ -89,7 +90,8 @@ class _Row(simpleeval.SimpleEval):
                 vals = [r[args[0][2]] for r in self.ref.rows_of(args[0][1]) if r[args[0][2]] is not None]
                 if name == "distinct":
                     return len(set(vals))
-                return {"sum": sum, "min": min, "max": max}[name](vals) if vals else None
+                combine: dict[str, Callable[[list[Any]], Any]] = {"sum": sum, "min": min, "max": max}
+                return combine[name](vals) if vals else None
             if name in ("between", "coalesce") and any(isinstance(a, date) for a in args):
                 args = tuple(V.to_date(a) if isinstance(a, str) else a for a in args)
             if name == "age" and isinstance(args[1], str):
@@ -125,7 +127,7 @@ class _Row(simpleeval.SimpleEval):
     def _compare(self, node: ast.Compare) -> Any:
         left = self._eval(node.left)
         results = []
-        for op, right_node in zip(node.ops, node.comparators):
+        for op, right_node in zip(node.ops, node.comparators, strict=True):
             right = self._eval(right_node)
             results.append(self._cmp(op, left, right))
             left = right
@@ -174,7 +176,7 @@ class Reference:
 
     def __init__(self, pack: RulePack, tables: dict[str, Table], as_of: date, rule: Rule):
         self.pack, self.rule, self.as_of = pack, rule, as_of
-        self.tables = {k: t.frame.to_dicts() for k, t in tables.items()}
+        self.tables: dict[str, list[dict[str, Any]]] = {k: t.frame.to_dicts() for k, t in tables.items()}
         self.params = {k: p.value for k, p in pack.parameters.items()} | {k: p.value for k, p in rule.params.items()}
         self.contract = pack.contract.fields()
         self.deadlines = pack.contract.deadlines()
@@ -183,7 +185,8 @@ class Reference:
         self._cache: dict[str, list[dict[str, Any]]] = {}
 
     def _tree(self, c: Compiled) -> ast.AST:
-        return simpleeval.SimpleEval.parse(c.source).value  # type: ignore[attr-defined]
+        tree: ast.AST = simpleeval.SimpleEval.parse(c.source).value
+        return tree
 
     def rows_of(self, name: str) -> list[dict[str, Any]]:
         if name in self._cache:
@@ -238,7 +241,7 @@ class Reference:
         if r.distinct:
             groups: dict[Any, bool] = {}
             loose = []
-            for x, ok in zip(rows, oks):
+            for x, ok in zip(rows, oks, strict=True):
                 k = x[r.distinct]
                 if k is None:
                     loose.append(ok)
@@ -248,11 +251,13 @@ class Reference:
             den = len(groups) + len(loose)
             bad = {k for k, ok in groups.items() if not ok}
             failing = {
-                x["__row"] for x, ok in zip(rows, oks) if not ok and (x[r.distinct] is None or x[r.distinct] in bad)
+                x["__row"]
+                for x, ok in zip(rows, oks, strict=True)
+                if not ok and (x[r.distinct] is None or x[r.distinct] in bad)
             }
         else:
             num, den = sum(oks), len(oks)
-            failing = {x["__row"] for x, ok in zip(rows, oks) if not ok}
+            failing = {x["__row"] for x, ok in zip(rows, oks, strict=True) if not ok}
         mn = to_fraction(self._const(r.min, 1))
         status = "pass" if num * mn.denominator >= mn.numerator * den else "fail"
         return {"status": status, "numerator": num, "denominator": den, "failing_rows": failing}

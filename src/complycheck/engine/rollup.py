@@ -100,7 +100,7 @@ def apply_waiver(rule: Rule, res: Draft, waivers: list[Waiver], as_of: date, not
     for w in waivers:
         if w.rule != rule.id:
             continue
-        info = {
+        info: dict[str, Any] = {
             "reason": w.reason,
             "approver": w.approver,
             "reference": w.reference,
@@ -112,8 +112,14 @@ def apply_waiver(rule: Rule, res: Draft, waivers: list[Waiver], as_of: date, not
             res.waiver = info
             res.details["status_before_waiver"] = res.status
             res.status = "waived"
-            res.message = f"已豁免（{w.approver} 批准，{w.reference or '无文号'}，有效至 {w.expires}）：{w.reason}。原结果：{res.message}"
-            res.message_en = f"waived (approved by {w.approver}, {w.reference or 'no reference'}, until {w.expires}): {w.reason}. Underlying result: {res.message_en}"
+            res.message = (
+                f"已豁免（{w.approver} 批准，{w.reference or '无文号'}，有效至 {w.expires}）：{w.reason}。"
+                f"原结果：{res.message}"
+            )
+            res.message_en = (
+                f"waived (approved by {w.approver}, {w.reference or 'no reference'}, until {w.expires}): "
+                f"{w.reason}. Underlying result: {res.message_en}"
+            )
         else:
             info["active"] = False
             res.waiver = info

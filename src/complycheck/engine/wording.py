@@ -24,8 +24,10 @@ def show(v: Any) -> str:
     """A measured value or threshold in a message."""
     if isinstance(v, float):
         v = Decimal(repr(v))
-    if isinstance(v, Decimal) and isinstance(v.as_tuple().exponent, int) and v.as_tuple().exponent < -4:
-        v = v.quantize(Decimal("0.0001"))
+    if isinstance(v, Decimal):
+        exponent = v.as_tuple().exponent
+        if isinstance(exponent, int) and exponent < -4:
+            v = v.quantize(Decimal("0.0001"))
     if isinstance(v, Decimal):
         return f"{v:,}" if abs(v) >= 10000 else str(v)
     if isinstance(v, date):

@@ -100,7 +100,7 @@ def load_evidence(
 
     # two files at a time: one can be parsed in Python while polars reads or types the other
     with ThreadPoolExecutor(max_workers=2) as pool:
-        for k, ((name, entry), out) in enumerate(zip(jobs, pool.map(load, jobs))):
+        for k, ((name, entry), out) in enumerate(zip(jobs, pool.map(load, jobs), strict=True)):
             if progress is not None:
                 progress(k, len(jobs), datasets[name].title)
             if isinstance(out, ComplycheckError):

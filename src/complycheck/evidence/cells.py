@@ -3,8 +3,9 @@ value parsed once; cells that cannot be read become problems (row, column, maske
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any, Callable
+from typing import Any
 
 from complycheck import idnumbers as ids
 from complycheck import values as V
@@ -176,7 +177,8 @@ def convert(
                         r,
                         col.header,
                         f"{mask_value(v, 'id_number')}：身份证号被 Excel 存成科学计数法，已损坏，无法恢复",
-                        f"{mask_value(v, 'id_number')}: ID number stored by Excel in scientific notation; corrupted, cannot be recovered",
+                        f"{mask_value(v, 'id_number')}: ID number stored by Excel in scientific notation; "
+                        "corrupted, cannot be recovered",
                     )
                 )
         return out

@@ -44,7 +44,8 @@ class RawSheet:
     def width(self) -> int:
         """The most cells any record has."""
         if self.frame is not None:
-            return self.frame.width
+            width: int = self.frame.width
+            return width
         return max((len(r) for r in self.rows), default=0)
 
     def string_frame(self, columns: list[int] | None = None) -> Any:
@@ -56,7 +57,7 @@ class RawSheet:
         width = max((len(r) for r in self.rows), default=0)
         wanted = range(width) if columns is None else sorted(j for j in set(columns) if j < width)
         rect = all(len(r) == width for r in self.rows)
-        by_col = list(zip(*self.rows)) if rect and self.rows else None
+        by_col = list(zip(*self.rows, strict=True)) if rect and self.rows else None
         cols = []
         for j in wanted:
             values = list(by_col[j]) if by_col is not None else [(r[j] if j < len(r) else None) for r in self.rows]
@@ -107,7 +108,8 @@ def text_series(name: str, values: list[Any]) -> Any:
 
 
 def cell_text(v: Any) -> str | None:
-    """One cell as text: numbers without a spurious .0, dates as ISO, booleans as 是/否, huge floats as Excel shows them."""
+    """One cell as text: numbers without a spurious .0, dates as ISO, booleans as 是/否, huge floats as Excel shows
+    them."""
     from datetime import date, datetime
 
     if v is None or type(v) is str:

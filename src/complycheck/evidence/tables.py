@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from complycheck.errors import EvidenceError, Location
 from complycheck.evidence.cells import MAX_PROBLEMS_PER_COLUMN, ColumnState, convert, convert_ids
@@ -37,8 +37,9 @@ def build_table(
     of records at a time: a large CSV streams from disk, so its text is never all in memory at once.
 
     `columns`, when given, limits typing to the columns the rules read (validate types them all);
-    `id_columns` limits the cached birth dates likewise. The result does not depend on `batch_rows` (default BATCH_ROWS).
-    With `spill` (a private folder), typed batches are written there and the table is a LazyFrame over them.
+    `id_columns` limits the cached birth dates likewise. The result does not depend on `batch_rows` (default
+    BATCH_ROWS). With `spill` (a private folder), typed batches are written there and the table is a LazyFrame
+    over them.
     `on_rows` hears the number of records typed so far after each batch of a file that takes several."""
     import polars as pl
 
@@ -257,7 +258,8 @@ class _Typer:
             raise EvidenceError(
                 f"无法写入临时文件（磁盘已满？）：{spill.parent}；可设置 TMPDIR 或改用 --no-spill",
                 Location(self.file),
-                f"cannot write temporary files (disk full?) in {spill.parent}: set TMPDIR or use --no-spill ({type(e).__name__})",
+                f"cannot write temporary files (disk full?) in {spill.parent}: set TMPDIR or use --no-spill "
+                f"({type(e).__name__})",
             ) from None
         return path
 
@@ -270,7 +272,7 @@ class _Typer:
         if parts and isinstance(parts[0], Path):  # spilled: a lazy scan of the batches, streamed when evaluated
             frame = pl.scan_ipc(parts)
             scales = {
-                c.name: max(s.scale for s in [pl.read_ipc_schema(p)[c.name] for p in parts])
+                c.name: max(cast(pl.Decimal, s).scale for s in [pl.read_ipc_schema(p)[c.name] for p in parts])
                 for c in self.typed
                 if c.type == "decimal"
             }

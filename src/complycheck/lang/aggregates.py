@@ -55,7 +55,7 @@ def _aggregate(c: Compiler, n: ast.AST, args: list[Node]) -> Node:
     return Node(elem, lambda ctx: _py(_one(ctx, view, pl.col(col).drop_nulls().max())), True)
 
 
-def _lookup(c: Compiler, n: ast.AST, args: list[Node]) -> Node:
+def _lookup_form(c: Compiler, n: ast.AST, args: list[Node]) -> Node:
     key, kref, vref = args
     if kref.view != vref.view:
         raise c.err(
@@ -96,7 +96,7 @@ def _lookup(c: Compiler, n: ast.AST, args: list[Node]) -> Node:
     return Node(vref.elem or "any", br, False)
 
 
-def _deadline(c: Compiler, n: ast.AST, args: list[Node]) -> Node:
+def _deadline_form(c: Compiler, n: ast.AST, args: list[Node]) -> Node:
     key = args[0].value
     if key not in c.scope.deadlines:
         hz, he = c.suggest(str(key), list(c.scope.deadlines))
@@ -104,8 +104,8 @@ def _deadline(c: Compiler, n: ast.AST, args: list[Node]) -> Node:
     return const(c.scope.deadlines[key])
 
 
-@func("deadline", ("str",), "date", const_args=(0,), compile=_deadline)
-def _deadline():
+@func("deadline", ("str",), "date", const_args=(0,), compile=_deadline_form)
+def _deadline() -> None:
     """A deadline from the contract file: a line item ("1-3", its latest) or a named one ("1-1.assessment").
 
     Example: `assessment_date <= deadline("1-1.assessment")` — on or before 2022-10-31."""
@@ -113,7 +113,7 @@ def _deadline():
 
 
 @func("count", ("view",), "int", aggregate=True, compile=_aggregate)
-def _count():
+def _count() -> None:
     """The number of rows of a dataset or view (after its filter).
 
     Example: `count(retrofit_households)` — 2,000."""
@@ -121,7 +121,7 @@ def _count():
 
 
 @func("distinct", ("colref",), "int", aggregate=True, compile=_aggregate)
-def _distinct():
+def _distinct() -> None:
     """The number of distinct non-blank values of a column of a dataset or view.
 
     Example: `distinct(valid_checks.household_id) >= 400`."""
@@ -129,7 +129,7 @@ def _distinct():
 
 
 @func("sum", ("colref",), "colnum", aggregate=True, compile=_aggregate)
-def _sum():
+def _sum() -> None:
     """The sum of a numeric column (money stays exact).
 
     Example: `sum(contract_lines.total) == contract.total_amount`."""
@@ -137,7 +137,7 @@ def _sum():
 
 
 @func("min", ("colref",), "coltype", aggregate=True, compile=_aggregate)
-def _min():
+def _min() -> None:
     """The smallest value of a column (blank cells ignored).
 
     Example: `min(training_1_2.date)` — the first training day."""
@@ -145,16 +145,17 @@ def _min():
 
 
 @func("max", ("colref",), "coltype", aggregate=True, compile=_aggregate)
-def _max():
+def _max() -> None:
     """The largest value of a column (blank cells ignored).
 
     Example: `max(centre_evaluations.eval_date) <= deadline("1-1.survey_and_evaluation")`."""
     return None
 
 
-@func("lookup", ("any", "colref", "colref"), "coltype", compile=_lookup)
-def _lookup():
+@func("lookup", ("any", "colref", "colref"), "coltype", compile=_lookup_form)
+def _lookup() -> None:
     """The value of a column in another dataset for the row whose key matches (blank when no row matches).
 
-    Example: `recheck_final_level == lookup(id_number, elderly_assessments.id_number, elderly_assessments.final_level)`."""
+    Example: `recheck_final_level == lookup(id_number, elderly_assessments.id_number,
+    elderly_assessments.final_level)`."""
     return None

@@ -31,7 +31,7 @@ def v_Call(c: Compiler, n: ast.Call, d: int) -> Node:
             f"{name}() takes {len(f.sig)} arguments, got {len(n.args)}",
         )
     args = [c.visit(a, d) for a in n.args]
-    for i, (a, want, src) in enumerate(zip(args, f.sig, n.args)):
+    for i, (a, want, src) in enumerate(zip(args, f.sig, n.args, strict=True)):
         args[i] = check_arg(c, src, f, i, a, want)
     if f.check is not None:
         args = f.check(c, n, args)

@@ -14,6 +14,7 @@ from complycheck.errors import ExpressionError, Location
 from complycheck.lang import aggregates as _aggregates  # noqa: F401  (registers the functions)
 from complycheck.lang import calls, operators
 from complycheck.lang import functions as _functions  # noqa: F401  (registers the functions)
+from complycheck.lang import idfunctions as _idfunctions  # noqa: F401  (registers the functions)
 from complycheck.lang.columnar import lift
 from complycheck.lang.parse import MAX_DEPTH, MAX_INT_CONST, MAX_STR_CONST, parse, syntax_name
 from complycheck.lang.registry import REGISTRY
@@ -65,7 +66,8 @@ class Compiler:
         m = getattr(self, "v_" + type(n).__name__, None)
         if m is None:
             raise self.err(n, f"不允许的语法：{syntax_name(n)}", f"syntax not allowed: {syntax_name(n)}")
-        return m(n, depth + 1)
+        node: Node = m(n, depth + 1)
+        return node
 
     def v_Expression(self, n: ast.Expression, d: int) -> Node:
         return self.visit(n.body, d)
@@ -169,7 +171,8 @@ class Compiler:
             raise self.err(
                 n,
                 "“数据集.列”或列名在这里只能放进聚合函数（count、sum、distinct、min、max）、lookup() 或 in 的右边",
-                "a dataset.column (or a column here) can only be used inside an aggregate (count, sum, distinct, min, max), lookup() or on the right of 'in'",
+                "a dataset.column (or a column here) can only be used inside an aggregate "
+                "(count, sum, distinct, min, max), lookup() or on the right of 'in'",
             )
 
     def as_date(self, n: ast.AST, x: Node) -> Node:
@@ -191,7 +194,7 @@ class Compiler:
         if test.const and body.const and other.const:
             return Node(t, lambda ctx: body.build(ctx) if test.build(ctx) else other.build(ctx), True)
 
-        def br(ctx):
+        def br(ctx: EvalContext) -> Any:
             import polars as pl
 
             return pl.when(lift(test.build(ctx))).then(lift(body.build(ctx))).otherwise(lift(other.build(ctx)))

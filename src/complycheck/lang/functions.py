@@ -11,10 +11,9 @@ from datetime import timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, Any
 
-from complycheck import idnumbers as ids
 from complycheck import values as V
 from complycheck.lang.columnar import lift
-from complycheck.lang.registry import func
+from complycheck.lang.registry import Forms, func
 from complycheck.lang.types import NOVAL, EvalContext, Node
 
 if TYPE_CHECKING:
@@ -49,13 +48,6 @@ def _second_constant(c: Compiler, n: ast.Call, args: list[Node]) -> list[Node]:
     return args
 
 
-def _id_argument(c: Compiler, n: ast.Call, args: list[Node]) -> list[Node]:
-    """A plain ID column read by an ID function: the loaders keep its birth dates ready."""
-    if args[0].col is not None:
-        c.id_columns.add(args[0].col)
-    return args
-
-
 def _text_is_date(c: Compiler, n: ast.Call, args: list[Node]) -> list[Node]:
     if args[0].value is not NOVAL:
         c.as_date(n.args[0], args[0])
@@ -80,32 +72,6 @@ def _text_or_list(c: Compiler, n: ast.Call, args: list[Node]) -> list[Node]:
 
 
 # ----------------------------------------------------------------------------- columnar forms
-def _birth_of(node: Node, value: Any, ctx: EvalContext) -> Any:
-    """The birth-date column for an ID argument: the loader's cached one for a plain column, else computed."""
-    import polars as pl
-
-    if node.col is not None and ctx.id_birth_cached:
-        return pl.col(ids.birth_column(node.col))
-    return ids.pl_birth_date(lift(value))
-
-
-def _id_columnar(kind: str) -> Callable[[list[Node], list[Any], EvalContext], Any]:
-    def build(nodes: list[Node], vals: list[Any], ctx: EvalContext) -> Any:
-        import polars as pl
-
-        x = lift(vals[0])
-        b = _birth_of(nodes[0], vals[0], ctx)
-        if kind == "valid_id":
-            return pl.when(x.is_null()).then(None).otherwise(b.is_not_null())
-        if kind == "birth_date":
-            return b
-        if kind == "age":
-            return ids.age_from_birth(b, lift(vals[1]))
-        return ids.sex_from_birth(x, b)
-
-    return build
-
-
 def _length_columnar(nodes: list[Node], vals: list[Any], ctx: EvalContext) -> Any:
     x = lift(vals[0])
     return (x.list.len() if nodes[0].t == "list" else x.str.len_chars()).cast(_pl().Int64)
@@ -148,97 +114,53 @@ def _round_py(x: Any, n: Any) -> Any:
 
 # ----------------------------------------------------------------------------- presence
 @func("present", ("any",), "bool")
-def _present():
+def _present() -> Forms:
     """True when the cell has a value (a blank cell is unknown, so not present); never unknown itself.
 
     Example: `present(pass_cert_no)` — the training certificate number was filled in."""
 
-    def p(x):
+    def p(x: Any) -> Any:
         return x is not None and x != [] and x != ""
 
-    def e(x):
+    def e(x: Any) -> Any:
         return x.is_not_null()
 
     return p, e
 
 
 @func("blank", ("any",), "bool")
-def _blank():
+def _blank() -> Forms:
     """True when the cell is empty (unknown); the opposite of present().
 
     Example: `blank(hazards) and fire_safety_ok == False` — failed fire safety with no hazard described."""
 
-    def p(x):
+    def p(x: Any) -> Any:
         return x is None or x == [] or x == ""
 
-    def e(x):
+    def e(x: Any) -> Any:
         return x.is_null()
 
     return p, e
 
 
 @func("coalesce", ("any", "any"), "arg0", check=_dates_beside_dates)
-def _coalesce():
+def _coalesce() -> Forms:
     """The first argument if present, else the second.
 
     Example: `coalesce(report_date, assessment_date) <= deadline("1-1.assessment")`."""
 
-    def p(a, b):
+    def p(a: Any, b: Any) -> Any:
         return a if a is not None else b
 
-    def e(a, b):
+    def e(a: Any, b: Any) -> Any:
         return _pl().coalesce([a, b])
 
     return p, e
 
 
-# ----------------------------------------------------------------------------- ID numbers
-@func("valid_id", ("id",), "bool", check=_id_argument, columnar=_id_columnar("valid_id"))
-def _valid_id():
-    """True when a resident ID number is valid: 18 characters, a real birth date, correct GB 11643 check character.
-
-    Example: `valid_id(id_number)`; an Excel-mangled `1.50502E+17` is invalid."""
-    return (lambda s: None if s is None else ids.id_problem(s) is None), None
-
-
-@func("birth_date", ("id",), "date", check=_id_argument, columnar=_id_columnar("birth_date"))
-def _birth_date():
-    """The birth date written in a valid resident ID number (unknown when invalid).
-
-    Example: `birth_date(id_number) <= date("1957-09-19")`."""
-    return (lambda s: None if s is None or ids.id_problem(s) else ids.birth_date(s)), None
-
-
-@func("age", ("id", "date"), "int", check=_id_argument, columnar=_id_columnar("age"))
-def _age():
-    """Age in full years (周岁) at a date, from the birth date in a resident ID number.
-
-    Example: `age(id_number, params.roster_reference_date) >= 65` — someone born 1957-10-31 is 65 on 2022-10-31."""
-    return (
-        lambda s, d: None if s is None or d is None or ids.id_problem(s) else ids.age_at(ids.birth_date(s), d)
-    ), None
-
-
-@func("sex", ("id",), "str", check=_id_argument, columnar=_id_columnar("sex"))
-def _sex():
-    """男 or 女 from the 17th digit of a valid ID number (odd = male).
-
-    Example: `sex(id_number) == gender`."""
-    return (lambda s: None if s is None or ids.id_problem(s) else ("男" if int(s[16]) % 2 else "女")), None
-
-
 # ----------------------------------------------------------------------------- dates
-@func("valid_uscc", ("str",), "bool", columnar=lambda nodes, vals, ctx: ids.pl_valid_uscc(lift(vals[0])))
-def _valid_uscc():
-    """True when a unified social credit code (统一社会信用代码) is valid: 18 characters of GB 32100-2015's alphabet
-    (no I, O, Z, S, V) with the right check character.
-
-    Example: `valid_uscc(uscc)` — 91150502MA0N1234X7 with a wrong last character is invalid."""
-    return lambda s: None if s is None else ids.uscc_problem(s) is None
-
-
 @func("date", ("str",), "date", const_args=(0,), check=_text_is_date, columnar=_date_columnar)
-def _date():
+def _date() -> Forms:
     """A date written as text, in any form evidence uses (2022-10-31, 2022年10月31日, 20221031).
 
     Example: `assessment_date >= date("2022-09-19")`."""
@@ -246,7 +168,7 @@ def _date():
 
 
 @func("days", ("int",), "dur", columnar=_days_columnar)
-def _days():
+def _days() -> Forms:
     """A number of days, to add to or subtract from a date.
 
     Example: `assessment_date <= deadline("1-1.assessment") + days(params.deadline_grace_days)`."""
@@ -254,7 +176,7 @@ def _days():
 
 
 @func("year", ("date",), "int")
-def _year():
+def _year() -> Forms:
     """The calendar year of a date.
 
     Example: `year(eval_date) == 2022`."""
@@ -262,7 +184,7 @@ def _year():
 
 
 @func("month", ("date",), "int")
-def _month():
+def _month() -> Forms:
     """The calendar month (1-12) of a date.
 
     Example: `month(date) == 10`."""
@@ -270,7 +192,7 @@ def _month():
 
 
 @func("quarter", ("date",), "int")
-def _quarter():
+def _quarter() -> Forms:
     """The calendar quarter (1-4) of a date.
 
     Example: `quarter(date) == 4`."""
@@ -278,19 +200,19 @@ def _quarter():
 
 
 @func("between", ("any", "any", "any"), "bool", check=_dates_beside_dates)
-def _between():
+def _between() -> Forms:
     """True when lo <= x <= hi (both ends included); unknown when x is blank.
 
     Example: `between(assessment_date, params.service_start, deadline("1-1.assessment"))`."""
 
-    def e(x, lo, hi):
+    def e(x: Any, lo: Any, hi: Any) -> Any:
         return (x >= lo) & (x <= hi)
 
     return _none_safe(lambda x, lo, hi: lo <= x <= hi), e
 
 
 @func("days_between", ("date", "date"), "int")
-def _days_between():
+def _days_between() -> Forms:
     """Whole days from the first date to the second (negative when the second is earlier).
 
     Example: `days_between(open_date, close_date) >= 7`."""
@@ -299,7 +221,7 @@ def _days_between():
 
 # ----------------------------------------------------------------------------- text
 @func("contains", ("str", "str"), "bool")
-def _contains():
+def _contains() -> Forms:
     """True when the text contains the given piece (literal, not a pattern).
 
     Example: `contains(topic, "党建")`."""
@@ -321,26 +243,26 @@ def _mentions_columnar(nodes: list[Node], vals: list[Any], ctx: EvalContext) -> 
 
 
 @func("mentions", ("any", "str"), "bool", const_args=(1,), check=_text_or_list_first, columnar=_mentions_columnar)
-def _mentions():
+def _mentions() -> Forms:
     """True when a text, or any item of a list, contains the piece: a citation written in full still cites it.
 
     Example: `mentions(cited_documents, "民政部令第39号")` — true for 《社会组织评估管理办法》（民政部令第39号）."""
 
-    def p(x, piece):
+    def p(x: Any, piece: str) -> Any:
         if x is None:
             return None
         return any(piece in str(i) for i in x) if isinstance(x, list) else piece in x
 
-    return p
+    return p, None
 
 
 @func("contains_any", ("str", "list"), "bool", check=_second_constant)
-def _contains_any():
+def _contains_any() -> Forms:
     """True when the text contains any of the pieces in a list.
 
     Example: `contains_any(topic, ["财务", "会计", "票据"])`."""
 
-    def e(s, subs):
+    def e(s: Any, subs: Any) -> Any:
         pl = _pl()
         if not isinstance(subs, list):
             raise TypeError("contains_any needs a constant list")
@@ -352,7 +274,7 @@ def _contains_any():
 
 
 @func("starts_with", ("str", "str"), "bool")
-def _starts_with():
+def _starts_with() -> Forms:
     """True when the text begins with the given prefix.
 
     Example: `starts_with(station_id, "KEQ")`."""
@@ -360,22 +282,22 @@ def _starts_with():
 
 
 @func("matches", ("str", "str"), "bool", const_args=(1,), check=_regex)
-def _matches():
+def _matches() -> Forms:
     """True when the whole text matches a regular expression (linear-time engine; at most 200 characters).
 
     Example: `matches(report_no, "PG-2022-[0-9]{4}")`."""
 
-    def p(s, rx):
+    def p(s: Any, rx: Any) -> Any:
         return None if s is None else re.fullmatch(rx, s) is not None
 
-    def e(s, rx):
+    def e(s: Any, rx: Any) -> Any:
         return s.str.contains(f"^(?:{rx})$")
 
     return p, e
 
 
 @func("length", ("any",), "int", check=_text_or_list, columnar=_length_columnar)
-def _length():
+def _length() -> Callable[..., Any]:
     """The number of characters in a text, or of items in a list.
 
     Example: `length(evaluators) >= 2`."""
@@ -383,7 +305,7 @@ def _length():
 
 
 @func("alias", ("str", "map"), "str", check=_second_constant)
-def _alias():
+def _alias() -> Forms:
     """Replace a value by its canonical form from a mapping; other values are kept as they are.
 
     Example: `alias(district, params.district_aliases) == "科尔沁区"` — 科区 counts as 科尔沁区."""
@@ -391,19 +313,19 @@ def _alias():
 
 
 @func("band", ("num", "map"), "str", const_args=(1,), check=_second_constant)
-def _band():
+def _band() -> Forms:
     """The label of the band a number falls in: the label whose lower bound is the highest one not above it
     (blank when the mapping is blank or the number is below every bound).
 
     Example: `recommended_grade == band(total_score, {"5A": 951, "4A": 901, "3A": 851, "2A": 801, "1A": 0})`."""
 
-    def p(x, bands):
+    def p(x: Any, bands: Any) -> Any:
         if x is None or not bands:
             return None
         hits = [(Decimal(str(lo)), label) for label, lo in bands.items() if Decimal(str(x)) >= Decimal(str(lo))]
         return max(hits)[1] if hits else None
 
-    def e(x, bands):
+    def e(x: Any, bands: Any) -> Any:
         pl = _pl()
         if not isinstance(bands, dict) or not bands:  # a blank parameter arrives as a null literal
             return pl.lit(None, dtype=pl.String)
@@ -417,7 +339,7 @@ def _band():
 
 # ----------------------------------------------------------------------------- numbers
 @func("round", ("num", "int"), "arg0", const_args=(1,), columnar=_round_columnar)
-def _round():
+def _round() -> Callable[..., Any]:
     """Round half up (away from zero) to n decimal places: exact for money, 2.675 gives 2.68.
 
     Example: `round(unit_price * quantity, 2) == total`."""
@@ -425,7 +347,7 @@ def _round():
 
 
 @func("abs", ("num",), "arg0")
-def _abs():
+def _abs() -> Forms:
     """The absolute value.
 
     Example: `abs(occupancy_rate - residents / beds) <= 0.01`."""
@@ -433,7 +355,7 @@ def _abs():
 
 
 @func("ceil", ("num",), "int")
-def _ceil():
+def _ceil() -> Forms:
     """The smallest whole number not below x.
 
     Example: `ceil(params.sample_share * count(retrofit_households))` — 400 for 2,000 homes at 20%."""
@@ -445,7 +367,7 @@ def _ceil():
 
 
 @func("floor", ("num",), "int")
-def _floor():
+def _floor() -> Forms:
     """The largest whole number not above x.
 
     Example: `floor(hours)`."""

@@ -10,7 +10,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from complycheck.lang.columnar import dtype_for, kleene_and, kleene_or, lift, member_by_join
-from complycheck.lang.types import NOVAL, NUMERIC, Node, const, type_name
+from complycheck.lang.types import NOVAL, NUMERIC, EvalContext, Node, const, type_name
 
 if TYPE_CHECKING:
     from complycheck.lang.compiler import Compiler
@@ -30,7 +30,7 @@ _CMP: dict[type, Callable[[Any, Any], Any]] = {
     ast.Gt: operator.gt,
     ast.GtE: operator.ge,
 }
-_OPNAME = {
+_OPNAME: dict[type, str] = {
     ast.Add: "+",
     ast.Sub: "-",
     ast.Mult: "*",
@@ -53,18 +53,18 @@ def _num(v: Any) -> Any:
 
 def v_BoolOp(c: Compiler, n: ast.BoolOp, d: int) -> Node:
     parts = [c.visit(v, d) for v in n.values]
-    for p, src in zip(parts, n.values):
+    for p, src in zip(parts, n.values, strict=True):
         c.need_bool(p, src)
     is_and = isinstance(n.op, ast.And)
     if all(p.const for p in parts):
 
-        def b(ctx, parts=parts):
+        def b(ctx: EvalContext, parts: list[Node] = parts) -> Any:
             vals = [p.build(ctx) for p in parts]
             return kleene_and(vals) if is_and else kleene_or(vals)
 
         return Node("bool", b, True)
 
-    def br(ctx, parts=parts):
+    def br(ctx: EvalContext, parts: list[Node] = parts) -> Any:
         import polars as pl
 
         exprs = [lift(p.build(ctx)) for p in parts]
@@ -104,7 +104,7 @@ def v_BinOp(c: Compiler, n: ast.BinOp, d: int) -> Node:
     pyop = _ARITH[op]
     if a.const and b.const:
 
-        def bc(ctx):
+        def bc(ctx: EvalContext) -> Any:
             x, y = a.build(ctx), b.build(ctx)
             if x is None or y is None:
                 return None
@@ -118,7 +118,7 @@ def v_BinOp(c: Compiler, n: ast.BinOp, d: int) -> Node:
         node = Node(t, bc, True)
         return node
 
-    def br(ctx):
+    def br(ctx: EvalContext) -> Any:
         import polars as pl
 
         x, y = lift(a.build(ctx)), lift(b.build(ctx))
@@ -157,7 +157,7 @@ def arith_type(c: Compiler, n: ast.AST, op: type, a: Node, b: Node) -> str:
 def v_Compare(c: Compiler, n: ast.Compare, d: int) -> Node:
     left = c.visit(n.left, d)
     parts: list[Node] = []
-    for op, right_src in zip(n.ops, n.comparators):
+    for op, right_src in zip(n.ops, n.comparators, strict=True):
         right = c.visit(right_src, d)
         parts.append(compare(c, n, type(op), left, right))
         left = right
@@ -170,7 +170,7 @@ def v_BoolOp_nodes(c: Compiler, parts: list[Node]) -> Node:
     if all(p.const for p in parts):
         return Node("bool", lambda ctx: kleene_and([p.build(ctx) for p in parts]), True)
 
-    def br(ctx):
+    def br(ctx: EvalContext) -> Any:
         import polars as pl
 
         return pl.all_horizontal([lift(p.build(ctx)) for p in parts])
@@ -210,7 +210,7 @@ def compare(c: Compiler, n: ast.AST, op: type, a: Node, b: Node) -> Node:
     pyop = _CMP[op]
     if a.const and b.const:
 
-        def bc(ctx):
+        def bc(ctx: EvalContext) -> Any:
             x, y = a.build(ctx), b.build(ctx)
             return None if x is None or y is None else pyop(_num(x), _num(y))
 
@@ -223,22 +223,23 @@ def membership(c: Compiler, n: ast.AST, negate: bool, a: Node, b: Node) -> Node:
 
     if b.t == "colref":
         view, col = b.view, b.col
+        assert view is not None and col is not None
 
-        def bs(ctx):
+        def bs(ctx: EvalContext) -> Any:
             import polars as pl
 
             return ctx.collect(ctx.frame(view).select(pl.col(col)))[col]
 
         if a.const:
 
-            def bcv(ctx):
+            def bcv(ctx: EvalContext) -> Any:
                 v = a.build(ctx)
                 r = None if v is None else v in set(bs(ctx).drop_nulls().to_list())
                 return None if r is None else (r != negate)
 
             return Node("bool", bcv, True)
 
-        def br(ctx):
+        def br(ctx: EvalContext) -> Any:
             e = member_by_join(ctx, a, view, col)
             if e is None:  # an expression on the left: the other column is collected and hashed
                 e = lift(a.build(ctx)).is_in(bs(ctx).implode())
@@ -250,13 +251,13 @@ def membership(c: Compiler, n: ast.AST, negate: bool, a: Node, b: Node) -> Node:
             b = const([c.as_date(n, const(x)).value if isinstance(x, str) else x for x in (b.value or [])])
         if a.const:
 
-            def bcl(ctx):
+            def bcl(ctx: EvalContext) -> Any:
                 v, lst = a.build(ctx), b.build(ctx)
                 return None if v is None else ((v in lst) != negate)
 
             return Node("bool", bcl, True)
 
-        def brl(ctx):
+        def brl(ctx: EvalContext) -> Any:
             lst = b.build(ctx)
             col = lift(a.build(ctx))
             e = (
@@ -269,7 +270,7 @@ def membership(c: Compiler, n: ast.AST, negate: bool, a: Node, b: Node) -> Node:
         return Node("bool", brl, False)
     if b.t == "list" and not b.const:
 
-        def brc(ctx):
+        def brc(ctx: EvalContext) -> Any:
             e = lift(b.build(ctx)).list.contains(lift(a.build(ctx)))
             return ~e if negate else e
 

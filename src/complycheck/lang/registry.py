@@ -23,9 +23,11 @@ from complycheck.lang.types import EvalContext, Node
 if TYPE_CHECKING:
     from complycheck.lang.compiler import Compiler
 
-Check = Callable[["Compiler", ast.AST, list[Node]], list[Node]]
-CompileForm = Callable[["Compiler", ast.AST, list[Node]], Node]
+Check = Callable[["Compiler", ast.Call, list[Node]], list[Node]]
+CompileForm = Callable[["Compiler", ast.Call, list[Node]], Node]
 Columnar = Callable[[list[Node], list[Any], EvalContext], Any]
+
+Forms = tuple[Callable[..., Any], Callable[..., Any] | None]  # (Python form, columnar form on polars expressions)
 
 
 @dataclass(frozen=True)

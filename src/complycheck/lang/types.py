@@ -149,7 +149,11 @@ def const(v: Any) -> Node:
         v = [as_decimal(x) for x in v]
         kinds = {value_type(x) for x in v if x is not None}
         elem = kinds.pop() if len(kinds) == 1 else ("any" if kinds else None)
-    return Node(value_type(v), lambda ctx, v=v: v, True, elem=elem, value=v)
+
+    def build(ctx: EvalContext, v: Any = v) -> Any:
+        return v
+
+    return Node(value_type(v), build, True, elem=elem, value=v)
 
 
 def to_fraction(v: Any) -> Fraction:

@@ -151,10 +151,10 @@ class PackBuilder(Sections):
         errs: list[ComplycheckError] = []
         local = dict(params)
         for name, raw in (r.get("params") or {}).items():
-            where = doc.where(base + ("params", name))
+            ploc = doc.where(base + ("params", name))
             try:
-                local[name] = typed_param(name, raw, where)
-                local[name] = self.override(local[name], where, rid)
+                local[name] = typed_param(name, raw, ploc)
+                local[name] = self.override(local[name], ploc, rid)
             except ComplycheckError as e:  # a setting refused: the pack's own value stands, so no error follows
                 errs.append(e)
         pvals = {k: p.value for k, p in local.items()}

@@ -102,7 +102,7 @@ class Sections:
 
     def contract(self, doc: YamlDoc, c: dict[str, Any]) -> Contract:
         items = []
-        for i, li in enumerate(c["line_items"]):
+        for li in c["line_items"]:
             dl = {k: V.to_date(v) for k, v in (li.get("deadlines") or {}).items()}
             items.append(
                 LineItem(

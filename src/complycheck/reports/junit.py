@@ -24,7 +24,8 @@ def _case(suite: ET.Element, r: Result, lang: str, classname: str) -> None:
         el = ET.SubElement(case, "failure", message=msg, type=r.status)
         lines = [msg] + [
             clean(
-                f"{f.file or ''} {f.sheet or ''} row {f.row or '-'} {f.column or ''}: {f.reason if lang == 'zh' else f.reason_en} {f.values}"
+                f"{f.file or ''} {f.sheet or ''} row {f.row or '-'} {f.column or ''}: "
+                f"{f.reason if lang == 'zh' else f.reason_en} {f.values}"
             )
             for f in r.failures
         ]
@@ -49,7 +50,7 @@ def render(report: Report, lang: str) -> str:
             "errors": sum(r.status == "error" for r in results),
             "skipped": sum(r.status in SKIPPED for r in results),
         }
-        suite = ET.SubElement(root, "testsuite", name=clean(name), **{k: str(v) for k, v in counts.items()})
+        suite = ET.SubElement(root, "testsuite", {"name": clean(name), **{k: str(v) for k, v in counts.items()}})
         for r in results:
             _case(suite, r, lang, clean(name.split(" ")[0]))
         for k in tot:

@@ -42,7 +42,8 @@ def _result(report: Report, r: Result, lang: str) -> list[str]:
     out = [
         f"#### {md(status_word(r.status, lang))} · {md(r.rule)} {md(title_of(r, lang))}",
         "",
-        f"{md(L('severity', lang))}: {md(severity_word(r.severity, lang))} · {md(L('clause', lang))}: {md(', '.join(r.clauses))}",
+        f"{md(L('severity', lang))}: {md(severity_word(r.severity, lang))} · {md(L('clause', lang))}: "
+        f"{md(', '.join(r.clauses))}",
         "",
     ]
     for cid, text in clause_texts(report, r):
@@ -71,13 +72,15 @@ def _result(report: Report, r: Result, lang: str) -> list[str]:
         if r.waiver:
             w = r.waiver
             out += [
-                f"{md(L('waiver', lang))}: {md(w.get('reason'))} — {md(w.get('approver'))} {md(w.get('reference', ''))} ({md(w.get('start'))} – {md(w.get('expires'))})",
+                f"{md(L('waiver', lang))}: {md(w.get('reason'))} — {md(w.get('approver'))} "
+                f"{md(w.get('reference', ''))} ({md(w.get('start'))} – {md(w.get('expires'))})",
                 "",
             ]
         if review:
             out += [f"{md(L('review', lang))}: {md(review)}", ""]
         out += [
-            f"{md(L('decision', lang))}: {md(L('agree', lang))} \\_\\_\\_\\_\\_\\_\\_\\_ {md(L('reviewer', lang))}: \\_\\_\\_\\_\\_\\_\\_\\_ {md(L('date', lang))}: \\_\\_\\_\\_\\_\\_",
+            f"{md(L('decision', lang))}: {md(L('agree', lang))} \\_\\_\\_\\_\\_\\_\\_\\_ {md(L('reviewer', lang))}: "
+            f"\\_\\_\\_\\_\\_\\_\\_\\_ {md(L('date', lang))}: \\_\\_\\_\\_\\_\\_",
             "",
         ]
     return out
@@ -118,7 +121,8 @@ def render(report: Report, lang: str) -> str:
     )
     for li in report.line_items:
         out += [
-            f"## {md(L('line_item', lang))} {md(li.id)} {md(li.name if zh else (li.name_en or li.name))} · {li.amount:,} · {md(verdict_word(li.verdict, lang))}",
+            f"## {md(L('line_item', lang))} {md(li.id)} {md(li.name if zh else (li.name_en or li.name))} · "
+            f"{li.amount:,} · {md(verdict_word(li.verdict, lang))}",
             "",
         ]
         for r in li.results:
@@ -151,7 +155,8 @@ def render(report: Report, lang: str) -> str:
     if report.data_problems:
         out += [f"## {md(L('data_problems', lang))}", ""]
         out += [
-            f"- {md(p.file)}{md(' [' + p.sheet + ']') if p.sheet else ''}{(':' + str(p.row)) if p.row else ''} {md(p.column or '')}: {md(p.message if zh else p.message_en)}"
+            f"- {md(p.file)}{md(' [' + p.sheet + ']') if p.sheet else ''}{(':' + str(p.row)) if p.row else ''} "
+            f"{md(p.column or '')}: {md(p.message if zh else p.message_en)}"
             for p in report.data_problems[:100]
         ] + [""]
     if report.notes:

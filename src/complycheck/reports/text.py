@@ -70,13 +70,15 @@ def render(report: Report, lang: str) -> str:
     lines = [
         f"{w('contract', lang)} {clean(c.project_no)}  {clean(c.title if zh or not c.title_en else c.title_en)}",
         f"{w('purchaser', lang)}: {clean(c.purchaser)}   {w('supplier', lang)}: {clean(c.supplier)}",
-        f"{w('as_of', lang)}: {report.as_of}   {w('pack_short', lang)}: {clean(report.pack_id)} {clean(report.pack_version)}",
+        f"{w('as_of', lang)}: {report.as_of}   {w('pack_short', lang)}: {clean(report.pack_id)} "
+        f"{clean(report.pack_version)}",
         "",
     ]
     for li in report.line_items:
         name = li.name if zh or not li.name_en else li.name_en
         lines.append(
-            f"{w('line_item', lang)} {li.id} {clean(name)}  {_money(li.amount)} {w('yuan', lang)}  —  {t(VERDICT, li.verdict, lang)}"
+            f"{w('line_item', lang)} {li.id} {clean(name)}  {_money(li.amount)} {w('yuan', lang)}  —  "
+            f"{t(VERDICT, li.verdict, lang)}"
         )
         for r in li.results:
             lines.extend(_result(r, lang))

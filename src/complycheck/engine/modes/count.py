@@ -45,8 +45,11 @@ class CountMode:
     def evaluate(self, rule: Rule, ctx: RuleContext, pop: Any, res: Draft) -> None:
         import polars as pl
 
-        key = ctx.key_for(ctx.dataset_of(rule.source), rule.distinct) or rule.distinct
-        n = int(ctx.collect(pop.select(pl.col(key).drop_nulls().n_unique() if rule.distinct else pl.len())).item())
+        if rule.distinct:
+            key = ctx.key_for(ctx.dataset_of(rule.source), rule.distinct) or rule.distinct
+            n = int(ctx.collect(pop.select(pl.col(key).drop_nulls().n_unique())).item())
+        else:
+            n = int(ctx.collect(pop.select(pl.len())).item())
         compare(rule, ctx, n, res, "数量", "count", default_min=1)
         res.measured = Count(n)
 

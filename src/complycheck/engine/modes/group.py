@@ -22,6 +22,7 @@ def expected_groups(rule: Rule, ctx: RuleContext) -> list[Any] | None:
         return None
     node = rule.groups.node
     if node.t == "colref":
+        assert node.view is not None and node.col is not None
         col = ctx.collect(ctx.frame(node.view).select(pl.col(node.col).drop_nulls().unique()))[node.col]
         return sorted(col.to_list(), key=str)
     v = rule.groups.build(ctx)
@@ -36,8 +37,11 @@ def group_counts(rule: Rule, ctx: RuleContext, df: Any, by: list[str]) -> dict[t
     col = "__group" if rule.group_by is not None else None
     if col is not None and isinstance(df.collect_schema()[col], pl.List):
         df = df.explode(col)
-    key = ctx.key_for(ctx.dataset_of(rule.source), rule.distinct) or rule.distinct
-    agg = pl.col(key).n_unique() if rule.distinct else pl.len()
+    if rule.distinct:
+        key = ctx.key_for(ctx.dataset_of(rule.source), rule.distinct) or rule.distinct
+        agg = pl.col(key).n_unique()
+    else:
+        agg = pl.len()
     g = ctx.collect(df.group_by(by).agg(agg.alias("__n")))
     return {tuple(r[:-1]): int(r[-1]) for r in g.iter_rows()}
 
@@ -95,7 +99,8 @@ class GroupMode:
             + (f"；未达到：{'、'.join(shown[g] for g in unmet[:10])}" if unmet else "")
         )
         res.message_en = (
-            f"{len(met)} of {len(groups)} groups{' of ' + repr(label) if label != '分组' else ''} reach at least {show(mn)} each"
+            f"{len(met)} of {len(groups)} groups{' of ' + repr(label) if label != '分组' else ''} "
+            f"reach at least {show(mn)} each"
             + (f"; not reached: {', '.join(shown[g] for g in unmet[:10])}" if unmet else "")
         )
         res.failure_count = len(unmet)

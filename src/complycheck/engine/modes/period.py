@@ -102,12 +102,14 @@ class PeriodMode:
         na = [x[0] for x in plist if not x[4]]
         res.details["measured_text"] = f"{len(cells) - len(unmet)}/{len(cells)} 个{u}达到 ≥ {show(mn)}"
         res.message = (
-            f"{len(cells) - len(unmet)}/{len(cells)} 个{u}{'（及分组）' if rule.group_by else ''}达到每{u}至少 {show(mn)} 次"
+            f"{len(cells) - len(unmet)}/{len(cells)} 个{u}{'（及分组）' if rule.group_by else ''}"
+            f"达到每{u}至少 {show(mn)} 次"
             + (f"；未达到：{'、'.join(cell_label(c) for c in unmet[:12])}" if unmet else "")
             + (f"；不足 {overlap} 天的{u}不计：{'、'.join(na)}" if na else "")
         )
         res.message_en = (
-            f"{len(cells) - len(unmet)} of {len(cells)} {p.unit}s{' (by group)' if rule.group_by else ''} reach at least {show(mn)}"
+            f"{len(cells) - len(unmet)} of {len(cells)} {p.unit}s{' (by group)' if rule.group_by else ''} "
+            f"reach at least {show(mn)}"
             + (f"; not reached: {', '.join(cell_label(c) for c in unmet[:12])}" if unmet else "")
             + (f"; partial {p.unit}s under {overlap} days not required: {', '.join(na)}" if na else "")
         )
@@ -132,10 +134,11 @@ class PeriodMode:
         unit = unit_word(p.unit) if zh else p.unit
         overlap = p.min_overlap_days.source if p.min_overlap_days else 1
         out = [
-            f"按{unit}统计 {p.column}，服务期 {p.start.source} 至 {p.end.source}；与服务期重叠不足 {overlap} 天的{unit}不要求；每{unit}至少 {mn or 1} 次"
+            f"按{unit}统计 {p.column}，服务期 {p.start.source} 至 {p.end.source}；"
+            f"与服务期重叠不足 {overlap} 天的{unit}不要求；每{unit}至少 {mn or 1} 次"
             if zh
-            else f"counted per {unit} of {p.column} between {p.start.source} and {p.end.source}; {unit}s overlapping by less than "
-            f"{overlap} days are not required; at least {mn or 1} per {unit}"
+            else f"counted per {unit} of {p.column} between {p.start.source} and {p.end.source}; "
+            f"{unit}s overlapping by less than {overlap} days are not required; at least {mn or 1} per {unit}"
         ]
         if rule.group_by:
             out.append(

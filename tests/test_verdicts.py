@@ -204,3 +204,15 @@ def test_personal_data_is_masked_in_group_and_period_keys_everywhere(cli, tmp_pa
     ]
     for secret in names + [make_id(seq=i + 1) for i in range(3)]:
         assert not any(secret in doc for doc in everything), secret
+
+
+def test_validate_warns_about_major_rules_that_take_an_empty_population_as_fine(tmp_path):
+    from complycheck.validation import empty_is_fine
+
+    pack = pack_with(
+        rule("    from: people\n    min: 1\n    on_empty: not_applicable\n")
+        + "  - id: S\n    line_item: A\n    clauses: [X.2]\n    title: s\n    severity: minor\n"
+        "    from: people\n    on_empty: pass\n"
+    )
+    found = empty_is_fine(pack)
+    assert [f.level for f in found] == ["warning"] and "rule R (major) gives not_applicable" in found[0].message_en

@@ -97,16 +97,31 @@ count within `min`/`max` |
 | period | `period` (+ optional `group_by`, `min`) | count per month or quarter | \
 every required period (and group) has ≥ `min` |
 
-Then, in this order: `warn_min` turns a narrow pass into `warn`; before `due` a shortfall is `pending`;
-`pending_if` makes the outcome `pending`; a failed rule in `depends_on` makes this one fail; `qualitative: true`
-turns a pass into `manual_review`; an active waiver makes it `waived`. A dataset the rule reads that the
-submission lacks gives `on_missing` (default `missing_evidence`); an empty population gives `on_empty`
-(default `not_applicable`, with the reason).
+Then, in this order: `warn_min` turns a narrow pass into `warn`; rows whose membership in the population cannot
+be decided make a passing rule `on_unknown_scope` (default `manual_review`); before `due` a shortfall is
+`pending`; `on_shortfall` says what a shortfall is (default `fail`); `pending_if` makes the outcome `pending`;
+`qualitative: true` turns a pass into `manual_review`; then dependencies: a rule in `depends_on` that failed makes
+this one fail, one that errored makes it `error`, one that lacked evidence makes it `missing_evidence` (never a
+failure); an active waiver makes it `waived`.
 
-**Blank cells are unknown, not false.** A condition over a blank is unknown: in `where` the row is left out (and
-counted in `rows_with_unknown_filter`); in `expect` the row does not meet the rule and is listed as "unknown
-because of blank cells". `present(x)` and `blank(x)` test for a value; `a or b` is true when either is true even if
-the other is unknown (three-valued logic).
+**An empty submission proves nothing.** A dataset the rule reads that the submission lacks gives `on_missing`
+(default `missing_evidence`). A supplier-owned dataset it reads with no data rows, or an empty population, gives
+`on_empty`: by default `missing_evidence` for `critical` and `major` rules and `not_applicable` for `minor` ones.
+Say `on_empty: not_applicable` where an empty population is really fine (a partial first month, a register with
+no complaints); `complycheck validate` lists the rules that do.
+
+**Blank cells are unknown, not false.** A condition over a blank is unknown. In `where` the row's membership cannot
+be decided: it is listed as "cannot tell whether the row is in scope" and a rule that would pass becomes
+`manual_review` (`on_unknown_scope`), so a population never shrinks silently. In `expect` the row does not meet the
+rule and is listed as "unknown because of blank cells"; with `on_unknown: missing_evidence` (or `manual_review`) a
+rule whose outcome hangs on such rows (it would pass if they met the condition) gives that status instead of
+`fail`, while completeness checks keep the default. `present(x)` and `blank(x)` test for a value; `a or b` is true
+when either is true even if the other is unknown (three-valued logic).
+
+**Bureau decisions.** Parameters marked `bureau_decision: true` can be set for one run without editing the pack:
+`complycheck evaluate --param NAME=VALUE` (or `RULE:NAME` for one rule's own parameter) and `--params FILE.yaml`.
+Values are typed like the pack's own; an unknown name, or a parameter that is a contract term, is refused. Every
+report lists each parameter's value and where it came from.
 """
 
 EXPR = """\

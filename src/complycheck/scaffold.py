@@ -61,6 +61,15 @@ rules:
     distinct: id_number
     expect: passed == True and between(cert_date, params.service_start, deadline("1-1"))
     min: params.threshold
+    # 没有参训人员时怎么办？空的提交不能证明履约：重要/关键规则默认 missing_evidence（缺少证据）。
+    # 只有确实可以为空时才写 not_applicable（不适用）或 pass。
+    # With no trainees at all: an empty submission proves nothing, so critical and major rules give
+    # missing_evidence by default; write not_applicable or pass only where empty is really fine.
+    on_empty: missing_evidence
+    # 空白单元格无法判断时：默认算作不符合（fail）；写 missing_evidence 则视为缺少证据。
+    # A blank cell that decides the outcome: counts as not met (fail) by default; missing_evidence treats it as
+    # evidence still to come.
+    on_unknown: fail
 """,
     "catalogue/clauses.yaml": """\
 # 条款目录 / Clause catalogue: every measurable requirement of the contract, with an id.

@@ -51,6 +51,22 @@ def unused_parameters(pack: RulePack) -> list[Finding]:
     return out
 
 
+def empty_is_fine(pack: RulePack) -> list[Finding]:
+    """Critical and major rules that say an empty population is fine: worth a second look, since an empty
+    submission proves nothing."""
+    return [
+        Finding(
+            str(r.location),
+            f"规则 {r.id}（{r.severity}）在总体为空时给出 {r.on_empty}：请确认空的提交确实可以接受",
+            f"rule {r.id} ({r.severity}) gives {r.on_empty} when its population is empty: make sure an empty "
+            "submission is really acceptable",
+            "warning",
+        )
+        for r in pack.rules
+        if r.on_empty_set and r.on_empty in ("pass", "not_applicable") and r.severity in ("critical", "major")
+    ]
+
+
 def validate_all(rules: Path, evidence: Path | None) -> list[Finding]:
     """All findings: errors (exit 2) and warnings."""
     from complycheck.evidence import load_evidence
@@ -60,7 +76,7 @@ def validate_all(rules: Path, evidence: Path | None) -> list[Finding]:
         pack = load_pack(rules)
     except ComplycheckError as e:
         return _findings(e)
-    out = unused_parameters(pack)
+    out = unused_parameters(pack) + empty_is_fine(pack)
     if evidence is None:
         return out
     try:

@@ -51,6 +51,25 @@ EXPR_TYPE = {
 }
 
 
+ALL_DATES = "all_dates"
+
+
+def all_dates_dataset() -> Dataset:
+    """The dataset every pack has besides its own: one row per date cell of every evidence dataset (dataset, column,
+    header, file, date), so "nothing is dated after acceptance" covers a dataset added later without editing a rule."""
+    cols = {
+        n: Column(n, t, h, e)
+        for n, t, h, e in (
+            ("dataset", "string", "数据集", "dataset"),
+            ("column", "string", "列", "column"),
+            ("header", "string", "表头", "header"),
+            ("file", "string", "文件", "file"),
+            ("date", "date", "日期", "date"),
+        )
+    }
+    return Dataset(ALL_DATES, "全部证据中的日期", "every date in the evidence", "engine", (), cols)
+
+
 @dataclass(frozen=True)
 class LineItem:
     id: str
@@ -262,6 +281,9 @@ class RulePack:
         """(dataset -> columns the rules read, dataset -> ID columns whose birth dates they read)."""
         cols: dict[str, set[str]] = {}
         ids: dict[str, set[str]] = {}
+        if any(ALL_DATES in r.reads for r in self.rules):  # every date column of every dataset is read
+            for name, dataset in self.datasets.items():
+                cols.setdefault(name, set()).update(c.name for c in dataset.columns.values() if c.type == "date")
         for r in self.rules:
             src = r.views[r.source][0] if r.source in r.views else r.source
 

@@ -83,7 +83,7 @@ class RuleContext:
 
     def _narrow(self, lf: Any, *names: str) -> Any:
         """Only the columns the rule reads from this frame (and the row number)."""
-        want = {"__row"}.union(*(self.need.get(n, set()) for n in names))
+        want = {"__row", "__file", "__sheet", "__header"}.union(*(self.need.get(n, set()) for n in names))
         want |= {id_key_column(c) for c in want}  # ID numbers travel with their integer keys
         have = lf.collect_schema().names()
         return lf.select([c for c in have if c in want])

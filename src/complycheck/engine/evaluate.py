@@ -13,7 +13,7 @@ from complycheck.engine.failures import personal_columns, row_failures
 from complycheck.engine.modes.base import Outcome
 from complycheck.engine.rollup import apply_dependencies, apply_waiver, coverage, dependency_order, roll_up
 from complycheck.masking import mask_text
-from complycheck.model import Problem, Rule, RulePack, Table
+from complycheck.model import ALL_DATES, Problem, Rule, RulePack, Table
 from complycheck.results import LineItemVerdict, Report, Waiver
 
 Progress = Callable[..., None]
@@ -40,6 +40,8 @@ def evaluate(
 
     waivers = waivers or []
     notes: list[tuple[str, str]] = []
+    if any(ALL_DATES in r.reads for r in pack.rules):
+        tables = tables | {ALL_DATES: all_dates_table(pack, tables)}
     drafts: dict[str, Draft] = {}
     # Rules are independent computations over shared, read-only frames: two at a time keep both cores busy
     # (polars releases the GIL). Dependencies and waivers are applied afterwards, in dependency order.
@@ -95,6 +97,48 @@ def evaluate(
         data_problems or [],
         pack.clauses,
     )
+
+
+def all_dates_table(pack: RulePack, tables: dict[str, Table]) -> Table:
+    """One row per date cell of every evidence dataset (see model.all_dates_dataset): the row keeps its own file,
+    sheet and row number, so a failing date points at the cell in the supplier's file."""
+    import polars as pl
+
+    parts = []
+    for name in sorted(tables):
+        ds, t = pack.datasets.get(name), tables[name]
+        if ds is None:
+            continue
+        have = set(t.frame.collect_schema().names())
+        for c in (c for c in ds.columns.values() if c.type == "date" and c.name in have):
+            parts.append(
+                t.frame.lazy().select(
+                    pl.col("__row"),
+                    pl.lit(name).alias("dataset"),
+                    pl.lit(c.name).alias("column"),
+                    pl.lit(t.headers.get(c.name, c.header)).alias("header"),
+                    pl.lit(t.file).alias("file"),
+                    pl.col(c.name).alias("date"),
+                    pl.lit(t.file).alias("__file"),
+                    pl.lit(t.sheet, dtype=pl.String).alias("__sheet"),
+                    pl.lit(t.headers.get(c.name, c.header)).alias("__header"),
+                )
+            )
+    schema = {
+        "__row": pl.Int64,
+        "dataset": pl.String,
+        "column": pl.String,
+        "header": pl.String,
+        "file": pl.String,
+        "date": pl.Date,
+        "__file": pl.String,
+        "__sheet": pl.String,
+        "__header": pl.String,
+    }
+    frame = pl.concat([p.cast(schema) for p in parts]) if parts else pl.LazyFrame(schema=schema)
+    streamed = any(isinstance(t.frame, pl.LazyFrame) for t in tables.values())
+    headers = {c: h for c, h in (("dataset", "数据集"), ("column", "列"), ("header", "表头"), ("date", "日期"))}
+    return Table(ALL_DATES, "<all_dates>", None, frame if streamed else frame.collect(), headers)
 
 
 def evaluate_rule(

@@ -48,10 +48,10 @@ def row_failures(
         reason_en = ("unknown because of blank cells: " if unknown else "") + en
         res.failures.append(
             Failure(
-                table.file,
-                table.sheet,
+                row.get("__file") or table.file,  # all_dates: each row's own file and sheet
+                row.get("__sheet") if "__file" in row else table.sheet,
                 row["__row"],
-                ", ".join(table.headers.get(c, c) for c in shown) or None,
+                row.get("__header") or ", ".join(table.headers.get(c, c) for c in shown) or None,
                 vals,
                 reason,
                 reason_en,

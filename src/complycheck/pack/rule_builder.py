@@ -9,7 +9,7 @@ from typing import Any
 
 from complycheck.errors import ComplycheckError, ErrorList, RuleFileError
 from complycheck.lang import Compiled, Scope, compile_expr
-from complycheck.model import Clause, Contract, Dataset, Parameter, Period, Rule, RulePack
+from complycheck.model import ALL_DATES, Clause, Contract, Dataset, Parameter, Period, Rule, RulePack, all_dates_dataset
 from complycheck.pack.params import typed_param
 from complycheck.pack.sections import Sections
 from complycheck.yamlsource import YamlDoc
@@ -93,7 +93,7 @@ class PackBuilder(Sections):
                             )
                         )
                 try:
-                    out.append(self.rule(doc, base, r, contract, params, datasets))
+                    out.append(self.rule(doc, base, r, contract, params, datasets | {ALL_DATES: all_dates_dataset()}))
                 except ErrorList as e:
                     self.errors.extend(e.errors)
                 except ComplycheckError as e:

@@ -40,7 +40,7 @@ def test_several_formats_in_one_run(cli, tmp_path):
     root = ET.parse(x).getroot()
     suites = root.findall("testsuite")
     assert [s.get("name").split(" ")[0] for s in suites] == ["1-1", "1-2", "1-3", "合同整体"]
-    assert int(root.get("failures")) == 7 and root.find(".//testcase[@name]") is not None
+    assert int(root.get("failures")) == 8 and root.find(".//testcase[@name]") is not None
     assert "结论" in t.read_text("utf-8")
 
 

@@ -271,7 +271,7 @@ def test_loading_and_evaluating_report_progress(tmp_path, monkeypatch):
     counts = [rows for phase, what, rows in heard if phase == "read" and what == title and rows is not None]
     assert len(counts) >= 3 and counts == sorted(counts) and counts[0] == 5000
     rules = [what for phase, what, _ in heard if phase == "rules"]
-    assert len(rules) == 65 and "1-1.S1a" in rules
+    assert len(rules) == len(load_pack(ROOT / "rules").rules) and "1-1.S1a" in rules
 
 
 def test_sigterm_unwinds_and_removes_the_spill_folder(tmp_path):

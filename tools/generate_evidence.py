@@ -24,6 +24,9 @@ import yaml
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
+from complycheck.idnumbers import uscc_check_char  # noqa: E402
+
 SEED = 20221215
 ROOT = Path(__file__).resolve().parent.parent
 R = random.Random(SEED)
@@ -48,6 +51,19 @@ WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 
 def check_char(s17: str) -> str:
     return "10X98765432"[sum(int(c) * w for c, w in zip(s17, WEIGHTS)) % 11]
+
+
+def uscc_of(first17: str) -> str:
+    """A unified social credit code with its GB 32100-2015 check character."""
+    assert len(first17) == 17
+    return first17 + uscc_check_char(first17)
+
+
+def _transpose(code: str, k: int) -> str:
+    """The code with two different adjacent characters from k on swapped (a typing slip; the check character no longer fits)."""
+    while code[k] == code[k + 1]:
+        k += 1
+    return code[:k] + code[k + 1] + code[k] + code[k + 2:]
 
 
 def make_id(district: str, born: date, legacy: bool = False, female: bool | None = None) -> str:
@@ -245,7 +261,7 @@ def build(out: Path) -> dict[str, dict]:
     types = ["公办养老机构", "民办养老机构", "农村牧区互助幸福院"]
     for i in range(120):
         d = list(DISTRICTS)[i % 8]
-        uscc = f"52150{i:04d}MJ{R.randint(100000, 999999)}X"[:18]
+        uscc = uscc_of(f"52150{i:04d}MJ{R.randint(100000, 999999)}")
         status = "运行" if R.random() < 0.85 else "已建成拟使用"
         registry.append([uscc, f"{d}{R.choice(['第一', '第二', '中心', '康乐', '福寿', '夕阳红'])}养老院{i + 1}", d, status])
         beds = R.randint(20, 300)
@@ -259,6 +275,8 @@ def build(out: Path) -> dict[str, dict]:
                        f"{R.randint(50, 3000)}万元", "是" if fire_ok else "否", "" if fire_ok else "部分消防通道堵塞", day(date(2022, 10, 8), date(2022, 11, 25))])
         survey[-1][9] = int(survey[-1][8] * R.uniform(0.6, 0.95))
     survey[41][11] = survey[41][10] + 12  # nursing beds above total beds (1-1.S3c fails)
+    survey[57][0] = _transpose(survey[57][0], 11)
+    # one code mistyped in the survey (two digits swapped): 1-1.S3a-uscc fails, 1-1.S3a-uscc-match lists it for review
     write_csv(out / "养老机构名录.csv", ["统一社会信用代码", "机构名称", "旗县市区", "状态（运行/已建成拟使用）"], registry, "utf-8-sig")
     add("institution_registry", "养老机构名录.csv", "1-1", ["1-1.S3a"])
     mh = [("统一社会信用代码", []), ("机构名称", []), ("旗县市区", []), ("机构类别", []), ("建成并运行/已建成拟使用", []), ("地理位置", []), ("经度", []), ("纬度", []),
@@ -302,7 +320,7 @@ def build(out: Path) -> dict[str, dict]:
     orgs = []
     grades = [(951, "5A"), (901, "4A"), (851, "3A"), (801, "2A"), (0, "1A")]
     for i in range(25):
-        uscc = f"51150500MJ{i:02d}{R.randint(10000, 99999)}Y"[:18]
+        uscc = uscc_of(f"51150500MJ{i:02d}{R.randint(10000, 99999)}")
         orgs.append({"统一社会信用代码": uscc, "社会组织名称": f"通辽市{R.choice(['慈善', '养老', '志愿', '社工', '青年'])}协会{i + 1}", "类型（社会团体/社会服务机构/基金会）": R.choice(["社会团体", "社会服务机构"])})
     write_json(out / "参评社会组织名单.json", orgs)
     add("org_eval_list", "参评社会组织名单.json", "1-2", ["1-2.S2a"])

@@ -221,7 +221,10 @@ def test_validate_warns_about_major_rules_that_take_an_empty_population_as_fine(
 def test_nothing_is_dated_after_acceptance_in_any_date_column_of_any_dataset():
     body = "    from: all_dates\n    expect: date <= as_of\n"
     people_rows = people((P1, "甲", "", "是", "2022-10-01", "", "", ""), (P2, "乙", "", "是", "2023-01-05", "", "", ""))
-    visits = [{"公民身份号码": P1, "日期": "2022-12-31", "类型": "入户"}, {"公民身份号码": P2, "日期": "2022-11-01", "类型": "入户"}]
+    visits = [
+        {"公民身份号码": P1, "日期": "2022-12-31", "类型": "入户"},
+        {"公民身份号码": P2, "日期": "2022-11-01", "类型": "入户"},
+    ]
     _, r = run_rules(rule(body), people=people_rows, visits=visits)
     res = r["R"]
     assert res.status == "fail" and (res.measured.numerator, res.measured.denominator) == (2, 4)

@@ -53,9 +53,10 @@ def test_every_mode_is_registered_and_every_registered_mode_is_built():
     from complycheck.pack.rule_builder import mode_of
 
     built = {
-        mode_of(r) for r in ({"period": {"unit": "month"}}, {"group_by": "x"}, {"expect": "x"}, {"measure": "x"}, {})
+        mode_of(r)
+        for r in ({"period": {"unit": "month"}}, {"group_by": "x"}, {"expect": "x"}, {"measure": "x"}, {}, {"per": "x"})
     }
-    assert built == set(MODES) == {"share", "count", "measure", "group", "period"}
+    assert built == set(MODES) == {"share", "count", "measure", "group", "period", "entity"}
     for name, mode in MODES.items():
         assert mode.name == name and callable(mode.evaluate) and callable(mode.describe)
 

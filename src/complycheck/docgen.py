@@ -84,7 +84,7 @@ below; the pack reads them all. `tests/` beside them holds rule tests; `catalogu
 
 ## 规则如何计算 / How a rule is decided
 
-A rule takes the rows of `from`, keeps those where `where` is true, and then decides in one of five ways:
+A rule takes the rows of `from`, keeps those where `where` is true, and then decides in one of six ways:
 
 | mode | keys | measured | passes when |
 |---|---|---|---|
@@ -96,6 +96,30 @@ count within `min`/`max` |
 | group | `group_by`, `groups` (+ `min`, default 1) | count per group | every group in `groups` has ≥ `min` |
 | period | `period` (+ optional `group_by`, `min`) | count per month or quarter | \
 every required period (and group) has ≥ `min` |
+| per entity | `per`, `entities` (+ `at_least`, default 1; `min`, default 100%; optional `period`, `entity_dates`, \
+`every_period`) | entities reaching `at_least`, per period, e.g. `2024-05 60/64 = 93.8%` | \
+the share of entities reaching `at_least` is ≥ `min` (in every period, or over the term with `every_period: false`) |
+
+In group and period rules `min` is a count per bucket (each group, each period); in share and per-entity rules it is
+a share. The steps always apply in this order: views (`with:`) filter their datasets; `where` filters the rows of
+`from`; `distinct` counts each entity once; then rows are grouped (`group_by`, `per`) and placed in periods
+(`period`: rows dated outside the window are counted in `details`, not used); per entity, an entity of `entities`
+with no rows at all counts as zero, and rows naming someone not in `entities` are counted in `details`, not used.
+
+**Per-beneficiary service levels.** "95% of enrolled beneficiaries each receive at least 2 visits per month", with
+the enrolled list in one dataset and the visits in a raw log:
+
+```yaml
+  - id: 1.S1
+    from: visit_log                      # the raw log
+    where: signed == True and minutes >= 60
+    per: id_number                       # whom each row serves
+    entities: on_roll.id_number          # the enrolled list (a view of the register)
+    entity_dates: {from: enrolled_date, until: exit_date}   # counted only in months they are enrolled
+    at_least: 2                          # each needs 2 visits ...
+    period: {column: visit_date, unit: month, start: params.service_start, end: deadline("1")}
+    min: 0.95                            # ... and 95% of them must, every month
+```
 
 Then, in this order: `warn_min` turns a narrow pass into `warn`; rows whose membership in the population cannot
 be decided make a passing rule `on_unknown_scope` (default `manual_review`); before `due` a shortfall is

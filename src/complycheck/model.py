@@ -179,6 +179,11 @@ class Rule:
     on_unknown: str = "fail"  # status when the outcome hangs on rows undecidable because of blank cells
     on_unknown_scope: str = "manual_review"  # rows whose membership in the population cannot be decided
     on_empty_set: bool = False  # the rule says what an empty population means (else the default by severity)
+    per: str | None = None  # per-entity mode: the column naming the entity each row serves
+    entities: Compiled | None = None  # per-entity mode: the enrolled entities (dataset.column)
+    at_least: Compiled | None = None  # per-entity mode: the count each entity needs (per period)
+    every_period: bool = True  # per-entity mode with a period: each period must reach `min` (else the term pooled)
+    entity_dates: tuple[str | None, str | None] = (None, None)  # per-entity mode: enrolled from / until columns
     reads: frozenset[str] = frozenset()  # datasets the rule needs
     optional: frozenset[str] = frozenset()  # datasets that may be absent (read as empty)
 
@@ -198,8 +203,11 @@ class Rule:
             add(self.source, c)
         if self.period is not None:
             need.setdefault(self.source, set()).add(self.period.column)
-        if self.distinct:
-            need.setdefault(self.source, set()).add(self.distinct)
+        for col in (self.distinct, self.per):
+            if col:
+                need.setdefault(self.source, set()).add(col)
+        if self.entities is not None and self.entities.node.view is not None:
+            need.setdefault(self.entities.node.view, set()).update(c for c in self.entity_dates if c)
         for name, (_, where) in self.views.items():
             add(name, where)
         return need
@@ -218,6 +226,8 @@ class Rule:
             self.warn_min,
             self.due,
             self.pending_if,
+            self.entities,
+            self.at_least,
         ]
         if self.period is not None:
             items += [self.period.start, self.period.end, self.period.min_overlap_days]
@@ -302,8 +312,11 @@ class RulePack:
                 add(src, c)
             if r.period:
                 cols.setdefault(src, set()).add(r.period.column)
-            if r.distinct:
-                cols.setdefault(src, set()).add(r.distinct)
+            for col in (r.distinct, r.per):
+                if col:
+                    cols.setdefault(src, set()).add(col)
+            if r.entities is not None and r.entities.node.view is not None:
+                cols.setdefault(ds_of(r.entities.node.view), set()).update(c for c in r.entity_dates if c)
             for ds, where in r.views.values():
                 add(ds, where)
         return cols, ids

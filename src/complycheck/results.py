@@ -84,7 +84,27 @@ class Periods:
         }
 
 
-Measured = Share | Count | Value | Groups | Periods
+@dataclass(frozen=True)
+class Entities:
+    """met of total entities (or entity-periods) reach their count; per period: [met, total] of that period."""
+
+    met: int
+    total: int
+    value: str  # met / total, 4 decimals
+    per_period: dict[str, list[int]]
+    kind: str = "entities"
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "met": self.met,
+            "total": self.total,
+            "value": self.value,
+            "per_period": self.per_period,
+        }
+
+
+Measured = Share | Count | Value | Groups | Periods | Entities
 
 
 # --------------------------------------------------------------------------- waivers

@@ -218,7 +218,7 @@ class PackBuilder(Sections):
         group_by = None
         if r.get("group_by") is not None:
             group_by = comp(("group_by",), r["group_by"], row_scope)
-        for key in ("distinct",):
+        for key in ("distinct", "per"):
             if r.get(key) is not None and r[key] not in cols:
                 hz = difflib.get_close_matches(r[key], list(cols), n=1)
                 errs.append(
@@ -250,16 +250,49 @@ class PackBuilder(Sections):
             po = comp(("period", "min_overlap_days"), p.get("min_overlap_days"), const_scope, "const")
             if ps and pe:
                 period = Period(p["column"], p["unit"], ps, pe, po)
+        entities = comp(("entities",), r.get("entities"), const_scope)
+        if entities is not None and entities.node.t != "colref":
+            errs.append(
+                RuleFileError(
+                    f"规则 {rid}：entities 必须写成 数据集.列（例如 enrolled.id_number）",
+                    doc.where(base + ("entities",)),
+                    f"rule {rid}: entities must be a dataset.column (e.g. enrolled.id_number)",
+                )
+            )
+        at_least = comp(("at_least",), r.get("at_least"), const_scope, "const")
+        entity_dates = r.get("entity_dates") or {}
+        if entity_dates and entities is not None and entities.node.t == "colref":
+            ecols = types.get(entities.node.view or "", {})
+            for k in ("from", "until"):
+                if entity_dates.get(k) is not None and ecols.get(entity_dates[k]) != "date":
+                    errs.append(
+                        RuleFileError(
+                            f"规则 {rid}：entity_dates.{k} “{entity_dates[k]}”不是名单中的日期列",
+                            doc.where(base + ("entity_dates", k)),
+                            f"rule {rid}: entity_dates.{k} '{entity_dates[k]}' is not a date column of the entities",
+                        )
+                    )
+        for key in ("entities", "at_least", "every_period", "entity_dates"):
+            if r.get(key) is not None and r.get("per") is None:
+                errs.append(
+                    RuleFileError(
+                        f"规则 {rid}：{key} 只用于按对象计数（需要 per）",
+                        doc.where(base + (key,)),
+                        f"rule {rid}: {key} belongs to the per-entity form (it needs per)",
+                    )
+                )
         thresholds = {k: comp((k,), r.get(k), const_scope, "const") for k in ("min", "max", "equals", "warn_min")}
         due = comp(("due",), r.get("due"), const_scope, "const")
         pending_if = comp(("pending_if",), r.get("pending_if"), const_scope, "const")
-        modes = [k for k in ("expect", "measure", "period", "group_by") if r.get(k) is not None]
-        if len([m for m in modes if m != "group_by" or "period" not in modes]) > 1:
+        primary = [k for k in ("expect", "measure", "group_by", "per") if r.get(k) is not None]
+        if len(primary) > 1 or (r.get("period") is not None and primary[:1] in (["expect"], ["measure"])):
             errs.append(
                 RuleFileError(
-                    f"规则 {rid}：expect、measure、period、group_by 只能选一种（另见 period 可与 group_by 组合）",
+                    f"规则 {rid}：expect、measure、period、group_by、per 只能选一种"
+                    "（period 可与 group_by 或 per 组合）",
                     doc.where(base),
-                    f"rule {rid}: use only one of expect, measure, period, group_by (period may combine with group_by)",
+                    f"rule {rid}: use only one of expect, measure, period, group_by, per (period may combine with "
+                    "group_by or per)",
                 )
             )
         for j, name in enumerate(r.get("optional", [])):
@@ -273,9 +306,18 @@ class PackBuilder(Sections):
                 )
         if errs:
             raise ErrorList(errs)
-        compiled = [where, expect, measure, groups, group_by, due, pending_if, *thresholds.values()] + [
-            v[1] for v in views.values()
-        ]
+        compiled = [
+            where,
+            expect,
+            measure,
+            groups,
+            group_by,
+            due,
+            pending_if,
+            entities,
+            at_least,
+            *thresholds.values(),
+        ] + [v[1] for v in views.values()]
         reads = {
             views[n][0] if n in views else n for c in compiled if c for n in c.names if not n.startswith("params.")
         }
@@ -323,11 +365,18 @@ class PackBuilder(Sections):
             reads=frozenset(reads),
             optional=frozenset(r.get("optional", [])),
             mode=mode_of(r),
+            per=r.get("per"),
+            entities=entities,
+            at_least=at_least,
+            every_period=bool(r.get("every_period", True)),
+            entity_dates=(entity_dates.get("from"), entity_dates.get("until")),
         )
 
 
 def mode_of(r: dict[str, Any]) -> str:
     """The mode deciding a rule, from the keys it has (see engine.modes)."""
+    if r.get("per") is not None:
+        return "entity"
     if r.get("period"):
         return "period"
     if r.get("group_by") is not None:

@@ -6,10 +6,12 @@ Adding a mode: its keys in `schemas/pack.schema.json`, its fields in `model.Rule
 
 from __future__ import annotations
 
-from complycheck.engine.modes import count, group, period, share
+from complycheck.engine.modes import count, entity, group, period, share
 from complycheck.engine.modes.base import Mode, Outcome
 
-MODES: dict[str, Mode] = {m.name: m for m in (share.MODE, count.COUNT, count.MEASURE, group.MODE, period.MODE)}
+MODES: dict[str, Mode] = {
+    m.name: m for m in (share.MODE, count.COUNT, count.MEASURE, group.MODE, period.MODE, entity.MODE)
+}
 
 
 def get(name: str) -> Mode:

@@ -12,6 +12,7 @@ from complycheck.engine.draft import Draft
 from complycheck.engine.failures import personal_columns, row_failures
 from complycheck.engine.modes.base import Outcome
 from complycheck.engine.rollup import apply_dependencies, apply_waiver, coverage, dependency_order, roll_up
+from complycheck.engine.wording import plural
 from complycheck.masking import mask_text
 from complycheck.model import ALL_DATES, Problem, Rule, RulePack, Table
 from complycheck.results import LineItemVerdict, Report, Waiver
@@ -233,7 +234,8 @@ def undecided_scope(rule: Rule, ctx: RuleContext, res: Draft) -> None:
     res.status = rule.on_unknown_scope
     res.message = f"{n} 行无法判断是否属于范围（单元格空白或无效），需人工核实后才能确定：{res.message}"
     res.message_en = (
-        f"{n} rows cannot be placed in or out of scope (blank or invalid cells); to be checked: {res.message_en}"
+        f"{plural(n, 'row')} cannot be placed in or out of scope (blank or invalid cells); to be checked: "
+        + res.message_en
     )
 
 

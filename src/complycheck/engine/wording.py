@@ -53,3 +53,8 @@ def jsonable(v: Any) -> Any:
 def unit_word(u: str) -> str:
     """月 or 季度."""
     return "月" if u == "month" else "季度"
+
+
+def plural(n: int, word: str, many: str | None = None) -> str:
+    """'1 row', '2 rows' (English messages; Chinese has no plural)."""
+    return f"{n} {word if n == 1 else (many or word + 's')}"

@@ -25,9 +25,9 @@ def compare(rule: Rule, ctx: RuleContext, v: Any, res: Draft, what: str, what_en
     if want is not None:
         checks.append((eq(v, want), f"= {show(want)}", f"= {show(want)}"))
     if mn is not None:
-        checks.append((ge(v, mn), f"≥ {show(mn)}", f">= {show(mn)}"))
+        checks.append((ge(v, mn), f"≥ {show(mn)}", f"≥ {show(mn)}"))
     if mx is not None:
-        checks.append((ge(mx, v), f"≤ {show(mx)}", f"<= {show(mx)}"))
+        checks.append((ge(mx, v), f"≤ {show(mx)}", f"≤ {show(mx)}"))
     ok = all(c[0] for c in checks)
     res.status = "pass" if ok else "fail"
     need = "，".join(c[1] for c in checks) or "（无阈值）"
@@ -58,7 +58,7 @@ class CountMode:
         mx = rule.max.source if rule.max else None
         if zh:
             return [f"通过条件：行数（或对象数）≥ {mn or 1}" + (f" 且 ≤ {mx}" if mx else "")]
-        return [f"passes when the number of rows (or entities) is >= {mn or 1}" + (f" and <= {mx}" if mx else "")]
+        return [f"passes when the number of rows (or entities) is ≥ {mn or 1}" + (f" and ≤ {mx}" if mx else "")]
 
 
 class MeasureMode:

@@ -181,7 +181,7 @@ class EntityMode:
         how = ("every period must reach it" if rule.every_period else "the whole term pooled") if p else ""
         return [
             f"counted per {rule.per} (list: {who}; an entity with no rows counts as zero)",
-            f"each needs at least {need}{per}; passes when the share reaching it is >= {mn}"
+            f"each needs at least {need}{per}; passes when the share reaching it is ≥ {mn}"
             + (f" ({how})" if how else ""),
         ]
 

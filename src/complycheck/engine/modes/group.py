@@ -9,7 +9,7 @@ from complycheck.engine.context import RuleContext
 from complycheck.engine.draft import Draft
 from complycheck.engine.failures import MAX_FAILURES
 from complycheck.engine.modes.base import Outcome, const_of, empty, ge
-from complycheck.engine.wording import jsonable, show
+from complycheck.engine.wording import jsonable, plural, show
 from complycheck.masking import mask_text, mask_value
 from complycheck.model import Rule, RulePack
 from complycheck.results import Failure, Groups
@@ -99,7 +99,7 @@ class GroupMode:
             + (f"；未达到：{'、'.join(shown[g] for g in unmet[:10])}" if unmet else "")
         )
         res.message_en = (
-            f"{len(met)} of {len(groups)} groups{' of ' + repr(label) if label != '分组' else ''} "
+            f"{len(met)} of {plural(len(groups), 'group')}{' of ' + repr(label) if label != '分组' else ''} "
             f"reach at least {show(mn)} each"
             + (f"; not reached: {', '.join(shown[g] for g in unmet[:10])}" if unmet else "")
         )

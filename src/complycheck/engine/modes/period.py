@@ -12,7 +12,7 @@ from complycheck.engine.draft import Draft
 from complycheck.engine.failures import MAX_FAILURES
 from complycheck.engine.modes.base import Outcome, const_of, ge
 from complycheck.engine.modes.group import expected_groups, group_counts, group_names, with_group
-from complycheck.engine.wording import jsonable, show, unit_word
+from complycheck.engine.wording import jsonable, plural, show, unit_word
 from complycheck.model import Rule, RulePack
 from complycheck.results import Failure, Periods
 
@@ -108,7 +108,7 @@ class PeriodMode:
             + (f"；不足 {overlap} 天的{u}不计：{'、'.join(na)}" if na else "")
         )
         res.message_en = (
-            f"{len(cells) - len(unmet)} of {len(cells)} {p.unit}s{' (by group)' if rule.group_by else ''} "
+            f"{len(cells) - len(unmet)} of {plural(len(cells), p.unit)}{' (by group)' if rule.group_by else ''} "
             f"reach at least {show(mn)}"
             + (f"; not reached: {', '.join(cell_label(c) for c in unmet[:12])}" if unmet else "")
             + (f"; partial {p.unit}s under {overlap} days not required: {', '.join(na)}" if na else "")

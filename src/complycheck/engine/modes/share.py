@@ -9,7 +9,7 @@ from complycheck.engine.context import RuleContext
 from complycheck.engine.draft import Draft
 from complycheck.engine.failures import row_failures
 from complycheck.engine.modes.base import const_of, empty, warn
-from complycheck.engine.wording import jsonable, pct
+from complycheck.engine.wording import jsonable, pct, plural
 from complycheck.lang.types import to_fraction
 from complycheck.model import Rule, RulePack
 from complycheck.results import Share
@@ -66,8 +66,9 @@ class ShareMode:
         res.message = f"{text}（{num} / {den} {unit}符合要求）" + (
             f"；其中 {unknown} 行因空白无法判断" if unknown else ""
         )
-        res.message_en = f"{text} ({num} of {den} {'entities' if rule.distinct else 'rows'} meet the condition)" + (
-            f"; {unknown} rows unknown because of blank cells" if unknown else ""
+        what = ("entity", "entities") if rule.distinct else ("row", "rows")
+        res.message_en = f"{text} ({num} of {plural(den, *what)} {'meets' if num == 1 else 'meet'} the condition)" + (
+            f"; {plural(unknown, 'row')} unknown because of blank cells" if unknown else ""
         )
         warn(rule, ctx, share, res)
         if not passed and unknown and rule.on_unknown != "fail" and self._would_pass(rule, ctx, frame, key, min_):
@@ -75,7 +76,9 @@ class ShareMode:
             res.details["status_before_unknown"] = res.status
             res.status = rule.on_unknown
             res.message = f"结果取决于 {unknown} 行因空白无法判断的记录（补齐后再判断）：{res.message}"
-            res.message_en = f"the outcome hangs on {unknown} rows left blank (to be completed): {res.message_en}"
+            res.message_en = (
+                f"the outcome hangs on {plural(unknown, 'row')} left blank (to be completed): {res.message_en}"
+            )
         cols = sorted(rule.expect.columns | ({rule.distinct} if rule.distinct else set()))
         row_failures(
             ctx,
@@ -110,7 +113,7 @@ class ShareMode:
             f"每行须满足：{rule.expect.source}" if zh else f"each row must meet: {rule.expect.source}",
             f"通过条件：满足的比例 ≥ {mn or '100%'}（分子、分母都会列出）"
             if zh
-            else f"passes when the share meeting it is >= {mn or '100%'} (numerator and denominator shown)",
+            else f"passes when the share meeting it is ≥ {mn or '100%'} (numerator and denominator shown)",
         ]
 
 

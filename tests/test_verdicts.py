@@ -232,3 +232,44 @@ def test_nothing_is_dated_after_acceptance_in_any_date_column_of_any_dataset():
     assert where == [("people.json", 3, "日期"), ("visits.json", 2, "日期")]
     _, r = run_rules(rule(body), people=people_rows[:1], visits=visits[1:])
     assert r["R"].status == "pass"
+
+
+def test_a_failing_row_names_the_part_that_is_false_with_its_values():
+    body = "    from: people\n    expect: present(name) and (blank(n) or n <= 2) and district != '奈曼旗'\n"
+    rows = people(
+        (P1, "甲", "科尔沁区", "", "", "", "3", ""),
+        (P2, "乙", "奈曼旗", "", "", "", "1", ""),
+        (P3, None, "开鲁县", "", "", "", "1", ""),
+    )
+    _, r = run_rules(rule(body), people=rows)
+    reasons = [f.reason_en for f in r["R"].failures]
+    assert reasons == [
+        "not met: blank(n) or n <= 2 (3 > 2)",
+        "not met: district != '奈曼旗' (奈曼旗 = 奈曼旗)",
+        "not met: present(name)",
+    ]
+    assert r["R"].failures[0].reason == "不满足：blank(n) or n <= 2（3 > 2）"
+
+
+def test_the_text_report_never_cuts_a_reason_inside_a_token():
+    from complycheck.reports.text import shorten
+
+    text = "不满足：" + " and ".join(f"present(column_number_{i})" for i in range(30))
+    short = shorten(text, 120)
+    assert len(short) <= 122 and short.endswith(" …") and short[:-2].endswith(("and", ")"))
+
+
+def test_a_count_that_falls_short_lists_the_rows_its_scope_left_out_and_why(cli):
+    body = "    from: people\n    where: ok == True and n >= 2\n    min: 3\n"
+    rows = people(
+        (P1, "甲", "", "是", "", "", "2", ""),
+        (P2, "乙", "", "否", "", "", "5", ""),
+        (P3, "丙", "", "是", "", "", "1", ""),
+    )
+    _, r = run_rules(rule(body), people=rows)
+    res = r["R"]
+    assert res.status == "fail" and res.measured.value == 1 and res.details["rows_left_out"] == 2
+    assert [(f.row, f.reason_en) for f in res.failures] == [
+        (3, "left out: ok == True (False ≠ True)"),
+        (4, "left out: n >= 2 (1 < 2)"),
+    ]

@@ -188,6 +188,8 @@ def evaluate_rule(
         if ctx.cache.get("__unknown_where"):
             res.details["rows_with_unknown_filter"] = ctx.cache["__unknown_where"]
             undecided_scope(rule, ctx, res)
+        if res.status == "fail" and rule.mode in ("count", "measure") and rule.where is not None:
+            left_out(rule, ctx, res)
     except Outcome as o:
         res.set(o.status, o.zh, o.en)
     except Exception as e:  # an evaluation failure of one rule must not stop the others
@@ -239,6 +241,31 @@ def undecided_scope(rule: Rule, ctx: RuleContext, res: Draft) -> None:
     )
 
 
+def left_out(rule: Rule, ctx: RuleContext, res: Draft) -> None:
+    """A count or measure that falls short lists the rows its scope left out and why (the part of `where` that is
+    false, with its values), so the bureau can tell the supplier which records to fix."""
+    import polars as pl
+
+    assert rule.where is not None
+    excluded = ctx.cache["__scoped"].filter(pl.col("__w").not_().fill_null(False))
+    n = int(ctx.collect(excluded.select(pl.len())).item())
+    if not n:
+        return
+    res.details["rows_left_out"] = n
+    where = rule.where.source
+    row_failures(
+        ctx,
+        rule,
+        excluded,
+        sorted(rule.where.columns),
+        res,
+        f"不计入：不满足 {where}",
+        f"left out: not {where}",
+        parts=rule.where.parts,
+        verb=("不计入", "left out"),
+    )
+
+
 def population(rule: Rule, ctx: RuleContext) -> Any:
     """The rows of `from` where `where` is true; rows it cannot decide (blank cells) are counted."""
     import polars as pl
@@ -246,6 +273,7 @@ def population(rule: Rule, ctx: RuleContext) -> Any:
     df = ctx.frame(rule.source)
     if rule.where is not None:
         df = ctx.hold(ctx.with_value(df, rule.where, "__w", ctx.dataset_of(rule.source)))
+        ctx.cache["__scoped"] = df
         unknown = int(ctx.collect(df.select(pl.col("__w").is_null().sum())).item())
         if unknown:
             ctx.cache["__unknown_where"] = unknown

@@ -212,12 +212,16 @@ class Reference:
             return {"status": "missing_evidence"}
         rows = self.rows_of(r.source)
         undecided: set[int] = set()
+        left_out: set[int] = set()
         if r.where is not None:
             tree = self._tree(r.where)
             scope = [(x, self.evaluator.eval_on(tree, x)) for x in rows]
             rows = [x for x, inside in scope if inside is True]
             undecided = {x["__row"] for x, inside in scope if inside is None}
+            left_out = {x["__row"] for x, inside in scope if inside is False}
         out = self._decide(rows)
+        if r.expect is None and out["status"] == "fail":  # a count that falls short lists what its scope left out
+            out["failing_rows"] = out["failing_rows"] | left_out
         if undecided:
             out["failing_rows"] = out.get("failing_rows", set()) | undecided
             if out["status"] in ("pass", "warn", "not_applicable", "missing_evidence"):

@@ -18,7 +18,7 @@ from complycheck.lang import idfunctions as _idfunctions  # noqa: F401  (registe
 from complycheck.lang.columnar import lift
 from complycheck.lang.parse import MAX_DEPTH, MAX_INT_CONST, MAX_STR_CONST, parse, syntax_name
 from complycheck.lang.registry import REGISTRY
-from complycheck.lang.types import NOVAL, NUMERIC, Compiled, EvalContext, Node, Scope, const, type_name
+from complycheck.lang.types import NOVAL, NUMERIC, Compiled, EvalContext, Node, Part, Scope, const, type_name
 
 
 def _column(name: str) -> Any:
@@ -230,4 +230,30 @@ def compile_expr(
             loc,
             f"{we}: a value that does not depend on the row is needed (parameter, contract field or aggregate)",
         )
-    return Compiled(str(text), node, c.names, c.columns, c.refs, c.id_columns)
+    parts = conjuncts(tree, scope, str(text), loc, what, what_en) if want == "bool" else []
+    return Compiled(str(text), node, c.names, c.columns, c.refs, c.id_columns, parts)
+
+
+_SYMBOLS = {ast.Eq: "==", ast.NotEq: "!=", ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">="}
+
+
+def conjuncts(tree: ast.AST, scope: Scope, text: str, loc: Location, what: str, what_en: str | None) -> list[Part]:
+    """The parts of `a and b and c` (or the one condition), each compiled on its own; a comparison keeps its two
+    sides, so a failing row can say `nursing_beds <= beds` is false because 173 > 161."""
+    joined = " ".join(text.splitlines())
+    values = tree.values if isinstance(tree, ast.BoolOp) and isinstance(tree.op, ast.And) else [tree]
+
+    def compiled(n: ast.AST) -> Node:
+        return Compiler(scope, text, loc, what, what_en).visit(n)
+
+    def part_of(v: ast.AST) -> Part:
+        part = Part(ast.get_source_segment(joined, v) or ast.unparse(v), compiled(v))
+        if isinstance(v, ast.Compare) and len(v.ops) == 1 and type(v.ops[0]) in _SYMBOLS:
+            left, right = compiled(v.left), compiled(v.comparators[0])
+            if {left.t, right.t}.isdisjoint({"colref", "view", "list"}):
+                part.left, part.op, part.right = left, _SYMBOLS[type(v.ops[0])], right
+        if isinstance(v, ast.BoolOp) and isinstance(v.op, ast.Or):
+            part.alternatives = [part_of(a) for a in v.values]
+        return part
+
+    return [part_of(v) for v in values]

@@ -87,6 +87,19 @@ class Scope:
 
 
 @dataclass
+class Part:
+    """One conjunct of a condition (`a and b and c` has three), kept so a failing row can name the part that is
+    false; for a comparison, its two sides and the operator that would make it true."""
+
+    source: str
+    node: Node
+    left: Node | None = None
+    op: str | None = None
+    right: Node | None = None
+    alternatives: list[Part] = field(default_factory=list)  # `x or y`: false only when every alternative is
+
+
+@dataclass
 class Compiled:
     """A compiled expression: its source text, result type and builder."""
 
@@ -96,6 +109,7 @@ class Compiled:
     columns: set[str] = field(default_factory=set)  # row columns it reads
     refs: set[tuple[str, str]] = field(default_factory=set)  # (dataset or view, column) it reads by name
     id_columns: set[str] = field(default_factory=set)  # row columns passed to valid_id/age/birth_date/sex
+    parts: list[Part] = field(default_factory=list)  # a condition's conjuncts, to say which part failed
 
     @property
     def type(self) -> str:

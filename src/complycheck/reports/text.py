@@ -23,6 +23,14 @@ ICON = {
 SHOW_FAILURES = 5
 
 
+def shorten(text: str, limit: int) -> str:
+    """At most `limit` characters, cut between tokens (never inside a name, number or operator) with an ellipsis."""
+    if len(text) <= limit:
+        return text
+    cut = max(text.rfind(ch, 0, limit) for ch in " ，；、（）()")
+    return text[: cut if cut > limit // 2 else limit].rstrip() + " …"
+
+
 def clean(s: object) -> str:
     """Text safe for a terminal or XML: no control characters or bidi overrides."""
     return _CONTROL.sub("", "" if s is None else str(s))
@@ -57,7 +65,7 @@ def _result(r: Result, lang: str) -> list[str]:
             else ", ".join(f"{clean(k)}={clean(v)}" for k, v in f.values.items())
         )
         reason = clean(f.reason if zh else f.reason_en)
-        out.append(f"        - {where + ': ' if where else ''}{vals}  ({reason[:120]})")
+        out.append(f"        - {where + ': ' if where else ''}{vals}  ({shorten(reason, 160)})")
     more = r.failure_count - min(len(r.failures), SHOW_FAILURES)
     if more > 0:
         out.append(f"        … {w('more_short', lang, n=more)}")

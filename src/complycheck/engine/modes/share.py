@@ -89,6 +89,7 @@ class ShareMode:
             "不满足条件：" + rule.expect.source,
             "condition not met: " + rule.expect.source,
             unknown_col="__ok",
+            parts=rule.expect.parts,
         )
 
     @staticmethod

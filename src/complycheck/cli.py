@@ -422,3 +422,27 @@ def init_cmd(directory: str) -> int:
     for p in init_pack(Path(directory)):
         click.echo(str(p))
     return EXIT_OK
+
+
+@main.command("diff")
+@click.argument("old")
+@click.argument("new")
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json", "html", "markdown"]), default="text", show_default=True
+)
+@click.option("--output", "-o", default=None, help="写入文件 / write to a file")
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True)
+@guarded
+def diff_cmd(old: str, new: str, fmt: str, output: str | None, lang: str) -> int:
+    """对比两轮验收的 JSON 报告；有退步或已验收证据被改写时退出码 1 / compare two rounds' JSON reports."""
+    from complycheck.rounds import diff
+    from complycheck.rounds.reportfile import read_report
+
+    d = diff.compare(read_report(old), read_report(new), old, new)
+    text = diff.render(d, fmt, lang)
+    if output:
+        _check_writable([output])
+        write_atomic(Path(output), text)
+    else:
+        click.echo(text, nl=False)
+    return diff.exit_code(d)

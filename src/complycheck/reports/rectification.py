@@ -20,6 +20,7 @@ from complycheck.results import BLOCKING, OPEN, Count, Groups, Periods, Report, 
 DEFAULT_REPLY_DAYS = 15
 REPLY_PARAMETER = "rectification_reply_days"
 MAX_ROWS = 50
+DEADLINE_ATTRS = ' class="deadline" id="deadline"'
 
 CSS = (
     "*{box-sizing:border-box}body{font-family:'Noto Serif CJK SC','Source Han Serif SC','Songti SC','SimSun',"
@@ -219,8 +220,7 @@ def notice(report: Report, lang: str = "zh", reply_days: int | None = None) -> s
         f'<p class="no">{_e(c.project_no)}-ZG-{report.as_of:%Y%m%d}</p>',
         '<dl class="meta">'
         + "".join(
-            f"<dt>{_e(_t(k, lang))}</dt><dd{' class=deadline id=deadline' if k == 'deadline' else ''}>{_e(v)}</dd>"
-            for k, v in meta
+            f"<dt>{_e(_t(k, lang))}</dt><dd{DEADLINE_ATTRS if k == 'deadline' else ''}>{_e(v)}</dd>" for k, v in meta
         )
         + "</dl>",
     ]

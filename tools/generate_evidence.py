@@ -1,6 +1,11 @@
 """Generate the bundled sample submission in evidence/ (fixed seed, byte-for-byte reproducible).
 
     python tools/generate_evidence.py [OUTPUT_DIR]     # default: evidence/
+    python tools/generate_evidence.py --fixed OUTPUT_DIR   # a second round that fixes the shortfalls
+
+`--fixed` writes the submission a supplier would send after a rectification notice: the same records (the same
+random draws, so files it does not touch stay byte-identical), with each deliberate shortfall corrected by adding
+or correcting the rows concerned (records it adds come from a separate random stream).
 
 Invented people, real Tongliao counties and townships, dates in 2022, in the forms evidence really
 arrives: XLSX with a title row above the header, one with a two-row merged header, CSV saved as GBK,
@@ -30,6 +35,23 @@ from complycheck.idnumbers import uscc_check_char  # noqa: E402
 SEED = 20221215
 ROOT = Path(__file__).resolve().parent.parent
 R = random.Random(SEED)
+FIXED = False  # --fixed: the second round, shortfalls corrected
+
+
+class _aside:
+    """Draw from a separate random stream inside the block, so the main stream (and every file it makes) is the
+    same with and without --fixed."""
+
+    def __init__(self, salt: int) -> None:
+        self.salt = salt
+
+    def __enter__(self) -> None:
+        global R
+        self.saved, R = R, random.Random(SEED * 100 + self.salt)
+
+    def __exit__(self, *exc: object) -> None:
+        global R
+        R = self.saved
 FIXED_TIME = (2022, 12, 10, 9, 0, 0)
 
 SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕苏卢蒋蔡贾丁魏薛叶阎余潘杜戴夏钟汪田任姜范方石姚谭廖邹熊金陆郝孔白崔康毛邱秦江史顾侯邵孟龙万段雷钱汤尹黎易常武乔贺赖龚文包"
@@ -204,7 +226,8 @@ def build(out: Path) -> dict[str, dict]:
         p["status"] = "停保"
     # one roster ID with a wrong check character (C.5-roster fails)
     bad = roster[17]
-    bad["roster_id"] = bad["id"][:17] + ("0" if bad["id"][17] != "0" else "1")
+    if not FIXED:
+        bad["roster_id"] = bad["id"][:17] + ("0" if bad["id"][17] != "0" else "1")
     in_scope = [p for p in roster if p["status"] == "在保" and p is not bad]
     missed = R.sample(in_scope, 3)  # three in-scope people never assessed (1-1.S1a fails)
     rrows = [[p.get("roster_id", p["id"]), p["name"], SHORT.get(p["district"], p["district"]) if R.random() < 0.1 else p["district"], p["type"], p["status"], p["flag"], date(2022, 9, 15)] for p in roster]
@@ -225,6 +248,13 @@ def build(out: Path) -> dict[str, dict]:
         arows.append([f"PG2022{n + 1:05d}", p["id"], p["name"], p["district"], d, a1, a2, "MZ/T 039-2013", total, lvl, lvl, "首次",
                       f"BG{n + 1:05d}", rep, f"ZM{n + 1:05d}", rep + timedelta(days=1), signed])
         assessed.append((p, lvl))
+    if FIXED:  # the three missed people, assessed at the end of October (1-1.S1a)
+        with _aside(1):
+            for k, p in enumerate(missed, start=len(arows) + 1):
+                d = date(2022, 10, 29)
+                a1, a2 = R.sample(assessors, 2)
+                arows.append([f"PG2022{k:05d}", p["id"], p["name"], p["district"], d, a1, a2, "MZ/T 039-2013", 50, "中度失能",
+                              "中度失能", "首次", f"BG{k:05d}", d, f"ZM{k:05d}", d + timedelta(days=1), "是"])
     write_xlsx(out / "老年人能力评估记录.xlsx", "评估记录",
                ["评估编号", "身份证号", "姓名", "旗县市区", "评估日期", "评估员1", "评估员2", "评估标准", "总分", "初步等级", "最终等级", "评估原因",
                 "评估报告编号", "报告日期", "证明编号", "证明发放日期", "是否签收"],
@@ -274,8 +304,9 @@ def build(out: Path) -> dict[str, dict]:
                        R.randint(800, 9000), None, beds, nursing, residents, f"{residents / beds:.0%}", staff, R.randint(1, staff),
                        f"{R.randint(50, 3000)}万元", "是" if fire_ok else "否", "" if fire_ok else "部分消防通道堵塞", day(date(2022, 10, 8), date(2022, 11, 25))])
         survey[-1][9] = int(survey[-1][8] * R.uniform(0.6, 0.95))
-    survey[41][11] = survey[41][10] + 12  # nursing beds above total beds (1-1.S3c fails)
-    survey[57][0] = _transpose(survey[57][0], 11)
+    if not FIXED:
+        survey[41][11] = survey[41][10] + 12  # nursing beds above total beds (1-1.S3c fails)
+        survey[57][0] = _transpose(survey[57][0], 11)
     # one code mistyped in the survey (two digits swapped): 1-1.S3a-uscc fails, 1-1.S3a-uscc-match lists it for review
     write_csv(out / "养老机构名录.csv", ["统一社会信用代码", "机构名称", "旗县市区", "状态（运行/已建成拟使用）"], registry, "utf-8-sig")
     add("institution_registry", "养老机构名录.csv", "1-1", ["1-1.S3a"])
@@ -309,6 +340,11 @@ def build(out: Path) -> dict[str, dict]:
     for k, h in enumerate(R.sample(households, 410)):
         both = k >= 14  # 14 checked for the retrofit only: 396 valid < 400 (1-1.S4b fails)
         checks.append([h[0], day(date(2022, 10, 15), date(2022, 11, 28)), "是", R.choice(["合格", "合格", "合格", "需整改"]), "是" if both else "否", R.choice(["合格", "合格", "需改进"]) if both else "", R.choice(["孙检查", "李检查", "周检查"])])
+    if FIXED:  # four more households spot-checked for both the retrofit and the home service (1-1.S4b: 400)
+        with _aside(2):
+            checked = {c[0] for c in checks}
+            for h in [h for h in households if h[0] not in checked][:4]:
+                checks.append([h[0], date(2022, 11, 29), "是", "合格", "是", "合格", "孙检查"])
     write_xlsx(out / "适老化改造抽检记录.xlsx", "抽检", ["户编号", "抽检日期", "改造内容是否核查", "改造核查结论", "上门服务是否核查", "上门服务核查结论", "抽检人"], checks)
     add("retrofit_spot_checks", "适老化改造抽检记录.xlsx", "1-1", ["1-1.S4b", "1-1.D3"])
 
@@ -382,6 +418,9 @@ def build(out: Path) -> dict[str, dict]:
         activity("指导社区社会组织", d, 8)
     for d in (date(2022, 9, 24), date(2022, 10, 9), date(2022, 10, 23), date(2022, 11, 12)):  # November: only one (1-3.S8 fails)
         activity("志愿服务活动", d, 10, with_volunteers=True)
+    if FIXED:  # the second November volunteer activity, whose record was missing (1-3.S8)
+        with _aside(3):
+            activity("志愿服务活动", date(2022, 11, 26), 10, with_volunteers=True)
     activity("慈善救助活动", date(2022, 10, 20), 13)
     activity("慈善救助活动", date(2022, 11, 22), 13)
     activity("慈善项目展示推介", date(2022, 10, 28), 12)
@@ -395,12 +434,14 @@ def build(out: Path) -> dict[str, dict]:
 
     vrows, nv = [], []
     for i, v in enumerate(vols):
-        registered = i < 298  # two volunteers never registered (1-3.S9 fails)
+        registered = i < 298 or FIXED  # two volunteers never registered (1-3.S9 fails)
         vno = f"15050220{i + 1:06d}" if registered else ""
         reg = datetime(2022, 10, 1, 9, 30) + timedelta(hours=i * 5)
         vrows.append([v["id"], v["name"], v["community"], day(date(2022, 9, 20), date(2022, 11, 10)), "是" if registered else "否", vno, reg.date() if registered else None])
         if registered:
-            nv.append([v["id"][:6] + "********" + v["id"][-4:], v["name"], vno, reg.strftime("%Y-%m-%d %H:%M:%S"), "科尔沁区“我帮你”志愿服务队", R.randint(2, 40)])
+            with _aside(4) if i >= 298 else _noop():
+                hours = R.randint(2, 40)
+            nv.append([v["id"][:6] + "********" + v["id"][-4:], v["name"], vno, reg.strftime("%Y-%m-%d %H:%M:%S"), "科尔沁区“我帮你”志愿服务队", hours])
     write_xlsx(out / "志愿者名册.xlsx", "志愿者", ["公民身份号码", "姓名", "社区", "招募日期", "是否在全国志愿服务信息系统注册", "志愿者编号", "注册日期"], vrows)
     add("volunteers", "志愿者名册.xlsx", "1-3", ["1-3.S7", "1-3.S9"])
     write_csv(out / "全国志愿服务信息系统导出.csv", ["证件号码", "姓名", "志愿者编号", "注册时间", "所属队伍", "服务时长（小时）"], nv, "utf-8-sig")
@@ -458,6 +499,14 @@ def build(out: Path) -> dict[str, dict]:
     return manifest
 
 
+class _noop:
+    def __enter__(self) -> None:
+        pass
+
+    def __exit__(self, *exc: object) -> None:
+        pass
+
+
 def main(out: Path) -> None:
     out.mkdir(parents=True, exist_ok=True)
     manifest = build(out)
@@ -468,4 +517,10 @@ def main(out: Path) -> None:
 
 
 if __name__ == "__main__":
-    main(Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "evidence")
+    args = sys.argv[1:]
+    if "--fixed" in args:
+        args.remove("--fixed")
+        if not args:
+            sys.exit("usage: generate_evidence.py --fixed OUTPUT_DIR (a folder other than evidence/)")
+        FIXED = True
+    main(Path(args[0]) if args else ROOT / "evidence")

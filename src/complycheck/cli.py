@@ -259,6 +259,12 @@ def main() -> None:
 @click.option(
     "--params", "params_file", default=None, help="民政局决定参数文件（YAML 映射）/ a YAML file of bureau decisions"
 )
+@click.option(
+    "--reply-days",
+    type=click.IntRange(1, 3650),
+    default=None,
+    help="整改通知书的回复期限（自评估日起的天数，默认 15）/ rectification notice: days to reply (default 15)",
+)
 @guarded
 def evaluate(
     rules_dir: str,
@@ -273,6 +279,7 @@ def evaluate(
     spill: bool | None,
     param_args: tuple[str, ...],
     params_file: str | None,
+    reply_days: int | None,
 ) -> int:
     """评估证据，给出每个品目的验收结论 / evaluate the evidence and give a verdict per line item."""
     from complycheck import api
@@ -294,7 +301,10 @@ def evaluate(
         )
     finally:
         progress.done()
-    rendered = [(renderer(name)(report, lang), path) for name, path in targets]
+    rendered = [
+        (_rectification(report, lang, reply_days) if name == "rectification" else renderer(name)(report, lang), path)
+        for name, path in targets
+    ]
     _check_writable([p for _, p in rendered if p])
     for text, path in rendered:
         if path:
@@ -422,3 +432,15 @@ def init_cmd(directory: str) -> int:
     for p in init_pack(Path(directory)):
         click.echo(str(p))
     return EXIT_OK
+
+
+def _rectification(report: Any, lang: str, reply_days: int | None) -> str:
+    from complycheck.reports.rectification import notice
+
+    return notice(report, lang, reply_days)
+
+
+from complycheck.rounds.commands import COMMANDS  # noqa: E402  (diff, stages, archive, verify: #16)
+
+for _command in COMMANDS:
+    main.add_command(_command)

@@ -30,6 +30,7 @@ FORMATS: dict[str, Format] = {
         Format("junit", "junit", ".xml", "JUnit XML，供 CI / JUnit XML for CI"),
         Format("html", "html", ".html", "可打印、可签字的 HTML 报告 / printable HTML report"),
         Format("markdown", "markdown", ".md", "Markdown"),
+        Format("rectification", "rectification", ".html", "整改通知书（可打印 HTML）/ rectification notice (HTML)"),
     )
 }
 EXTENSIONS = {name: f.extension for name, f in FORMATS.items()}

@@ -259,6 +259,12 @@ def main() -> None:
 @click.option(
     "--params", "params_file", default=None, help="民政局决定参数文件（YAML 映射）/ a YAML file of bureau decisions"
 )
+@click.option(
+    "--decisions",
+    "decisions_file",
+    default=None,
+    help="验收小组决定（XLSX 或 YAML，见 decisions template）/ the panel's decisions (XLSX or YAML)",
+)
 @guarded
 def evaluate(
     rules_dir: str,
@@ -273,6 +279,7 @@ def evaluate(
     spill: bool | None,
     param_args: tuple[str, ...],
     params_file: str | None,
+    decisions_file: str | None = None,
 ) -> int:
     """评估证据，给出每个品目的验收结论 / evaluate the evidence and give a verdict per line item."""
     from complycheck import api
@@ -294,6 +301,10 @@ def evaluate(
         )
     finally:
         progress.done()
+    if decisions_file:
+        from complycheck.decisions.forms import with_decisions
+
+        report = with_decisions(report, Path(rules_dir), Path(evidence_dir), Path(decisions_file))
     rendered = [(renderer(name)(report, lang), path) for name, path in targets]
     _check_writable([p for _, p in rendered if p])
     for text, path in rendered:
@@ -302,7 +313,44 @@ def evaluate(
     for text, path in rendered:
         if not path:
             click.echo(text, nl=False)
-    return EXIT_OK if report.verdict == "accepted" else EXIT_NOT_ACCEPTED
+    final = report.acceptance.verdict if report.acceptance else report.verdict
+    return EXIT_OK if final == "accepted" else EXIT_NOT_ACCEPTED
+
+
+@main.group("decisions")
+def decisions_group() -> None:
+    """验收小组的人工决定 / the acceptance panel's decisions."""
+
+
+@decisions_group.command("template")
+@click.option("--rules", "rules_dir", default="rules", show_default=True, help="规则包目录 / rule pack folder")
+@click.option("--evidence", "evidence_dir", default="evidence", show_default=True, help="证据目录 / evidence folder")
+@click.option("--as-of", "as_of", default=None, help="评估日期 YYYY-MM-DD（默认今天）/ evaluation date")
+@click.option("--param", "param_args", multiple=True, metavar="NAME=VALUE", help="民政局决定参数 / bureau decision")
+@click.option("--params", "params_file", default=None, help="民政局决定参数文件 / a YAML file of bureau decisions")
+@click.option("--waivers", default=None, help="豁免文件 / waiver file")
+@click.option("--output", "-o", default="decisions", show_default=True, help="输出目录 / output folder")
+@guarded
+def decisions_template(
+    rules_dir: str,
+    evidence_dir: str,
+    as_of: str | None,
+    param_args: tuple[str, ...],
+    params_file: str | None,
+    waivers: str | None,
+    output: str,
+) -> int:
+    """列出需人工决定的每一项，写出 decisions.xlsx 和 decisions.yaml / write the form of every item left to a person."""
+    from complycheck import api
+    from complycheck.decisions.forms import template_for
+
+    settings = api.read_settings(param_args, Path(params_file) if params_file else None)
+    report = api.run(
+        Path(rules_dir), Path(evidence_dir), _parse_as_of(as_of), Path(waivers) if waivers else None, settings=settings
+    )
+    for p in template_for(report, Path(rules_dir), Path(evidence_dir), Path(output)):
+        click.echo(str(p))
+    return EXIT_OK
 
 
 @main.command("test")

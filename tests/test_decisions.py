@@ -184,8 +184,8 @@ def test_not_a_workbook_and_another_contract(cli, tmp_path):
 def test_apply_is_a_pure_report_to_report_step(base_report):
     from complycheck.decisions import Decision, DecisionForm, apply_decisions
 
-    form = DecisionForm("f.yaml", "0" * 64, base_report.contract.project_no,
-                        decisions=(Decision("1-2.S1c", "fail", "不是专业力量", "王组长", date(2022, 12, 20), {}, "f.yaml:1"),))  # fmt: skip
+    decision = Decision("1-2.S1c", "fail", "不是专业力量", "王组长", date(2022, 12, 20), {}, "f.yaml:1")
+    form = DecisionForm("f.yaml", "0" * 64, base_report.contract.project_no, decisions=(decision,))
     out = apply_decisions(base_report, form, {"1-2.S1c": {}})
     assert base_report.acceptance is None and out.acceptance is not None
     assert (

@@ -111,3 +111,41 @@ def payment_clock(report: Report) -> PaymentClock | None:
             running = due + timedelta(days=pay) if report.as_of > due else None
             rows.append(LinePayment(li.id, li.amount, verdict, "on_hold", Decimal(0), li.amount, running))
     return PaymentClock(period, pay, end, due, accepted_on, panel_date is not None, late, tuple(rows))
+
+
+def text_lines(report: Report, lang: str) -> list[str]:
+    """The text report's lines on the panel's decisions, the final verdict and the payment clock."""
+    from complycheck.decisions.records import CONCLUSION_WORDS, STATE_WORDS
+    from complycheck.i18n import VERDICT, t
+
+    zh, k = lang == "zh", (0 if lang == "zh" else 1)
+    out: list[str] = []
+    acc = report.acceptance
+    if acc:
+        out.append(("验收小组决定（" if zh else "Panel decisions (") + acc.form.path + ("）：" if zh else "):"))
+        for rule, o in acc.outcomes.items():
+            d = o.decision
+            out.append(
+                f"  {rule}: {CONCLUSION_WORDS[d.conclusion][k]} [{STATE_WORDS[o.state][k]}] {d.reviewer} {d.date or ''}"
+                f" — {d.reason}"
+            )
+        for li in acc.line_items.values():
+            out.append(f"  {'品目' if zh else 'Line item'} {li.id}: {t(VERDICT, li.verdict, lang)}")
+        out.append(("最终结论：" if zh else "Final verdict: ") + t(VERDICT, acc.verdict, lang))
+    clock = payment_clock(report)
+    if clock:
+        out.append(
+            (
+                f"验收期限 {clock.acceptance_due}（{'已逾期' if clock.late else '未逾期'}），"
+                f"应付 {clock.payable_total:,} 元，暂不支付 {clock.withheld_total:,} 元"
+                if zh
+                else f"Acceptance due {clock.acceptance_due} ({'late' if clock.late else 'on time'}); payable "
+                f"{clock.payable_total:,}, withheld {clock.withheld_total:,}"
+            )
+            + "".join(
+                f"；{p.id} 付款截止 {p.payment_due}" if zh else f"; {p.id} due {p.payment_due}"
+                for p in clock.line_items
+                if p.payment_due
+            )
+        )
+    return out

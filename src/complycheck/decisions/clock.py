@@ -131,7 +131,10 @@ def text_lines(report: Report, lang: str) -> list[str]:
             )
         for li in acc.line_items.values():
             out.append(f"  {'品目' if zh else 'Line item'} {li.id}: {t(VERDICT, li.verdict, lang)}")
-        out.append(("最终结论：" if zh else "Final verdict: ") + t(VERDICT, acc.verdict, lang))
+        out.append(
+            ("验收小组决定后的最终结论：" if zh else "Final verdict after the panel's decisions: ")
+            + t(VERDICT, acc.verdict, lang)
+        )
     clock = payment_clock(report)
     if clock:
         out.append(

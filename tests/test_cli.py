@@ -28,7 +28,7 @@ def test_json_report_follows_the_schema_and_is_byte_identical(cli):
     data = json.loads(out)
     schema = json.loads(resources.files("complycheck.schemas").joinpath("report.schema.json").read_text("utf-8"))
     jsonschema.Draft202012Validator(schema).validate(data)
-    assert data["schema_version"] == "1.1" and data["as_of"] == "2022-12-15" and data["verdict"] == "not_accepted"
+    assert data["schema_version"] == "1.2" and data["as_of"] == "2022-12-15" and data["verdict"] == "not_accepted"
     assert all(len(i["sha256"]) == 64 for i in data["inputs"]) and any(i["kind"] == "evidence" for i in data["inputs"])
 
 
@@ -228,7 +228,7 @@ def test_spill_option_gives_the_same_report(cli, tmp_path, monkeypatch):
 
 
 def test_progress_line_names_the_phase_the_dataset_and_the_records_read(capsys):
-    from complycheck.cli import Progress
+    from complycheck.console import Progress
 
     p = Progress("zh", enabled=True, after=0)
     p(0, 3, "老年人能力评估记录", 250_000)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import sys
-import tempfile
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
@@ -17,6 +16,7 @@ from typing import Any
 import click
 
 from complycheck import __version__
+from complycheck.console import Progress, check_writable, write_atomic
 from complycheck.reports import FORMATS as RENDER_FORMATS
 
 EXIT_OK, EXIT_NOT_ACCEPTED, EXIT_INPUT, EXIT_BUG = 0, 1, 2, 3
@@ -78,72 +78,6 @@ def _clean(s: str) -> str:
     from complycheck.reports.text import clean
 
     return "\n".join(clean(line) for line in s.split("\n"))
-
-
-class Progress:
-    """Loading progress on stderr, shown only on a terminal and only once loading has taken a couple of seconds."""
-
-    def __init__(self, lang: str, enabled: bool, after: float = 2.0):
-        import time
-
-        self.lang, self.enabled, self.after = lang, enabled, after
-        self.start = time.monotonic()
-        self.shown = False
-
-    def __call__(self, i: int, n: int, what: str, rows: int | None = None, phase: str = "read") -> None:
-        """Dataset (or rule) i of n, with the records read so far of a large file."""
-        import time
-
-        if not self.enabled or time.monotonic() - self.start < self.after:
-            return
-        zh = self.lang == "zh"
-        word = (
-            ("读取证据" if zh else "reading evidence")
-            if phase == "read"
-            else ("评估规则" if zh else "evaluating rules")
-        )
-        count = "" if rows is None else (f"，已读 {rows:,} 行" if zh else f", {rows:,} records so far")
-        sys.stderr.write(f"\r\x1b[K{word} {i + 1}/{n}: {_clean(what)[:40]}{count}")
-        sys.stderr.flush()
-        self.shown = True
-
-    def done(self) -> None:
-        if self.shown:
-            sys.stderr.write("\r\x1b[K")
-            sys.stderr.flush()
-
-
-def write_atomic(path: Path, text: str) -> None:
-    """Write a whole file or nothing: a temp file beside it, then a rename."""
-    path = path.absolute()
-    fd, tmp = tempfile.mkstemp(prefix=".complycheck-", dir=str(path.parent))
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
-            f.write(text)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
-
-
-def _check_writable(paths: list[str]) -> None:
-    """Refuse before writing anything, so an error never leaves some reports written and others not."""
-    from complycheck.errors import ComplycheckError, Location
-
-    for p in paths:
-        parent = Path(p).absolute().parent
-        if not parent.is_dir() or Path(p).is_dir() or not os.access(parent, os.W_OK):
-            raise ComplycheckError(
-                "无法写入报告文件（目录不存在或不可写）",
-                Location(p),
-                "cannot write the report file (folder missing or not writable)",
-            )
 
 
 def _parse_as_of(value: str | None) -> date:
@@ -265,6 +199,12 @@ def main() -> None:
     default=None,
     help="整改通知书的回复期限（自评估日起的天数，默认 15）/ rectification notice: days to reply (default 15)",
 )
+@click.option(
+    "--decisions",
+    "decisions_file",
+    default=None,
+    help="验收小组决定（XLSX 或 YAML，见 decisions template）/ the panel's decisions (XLSX or YAML)",
+)
 @guarded
 def evaluate(
     rules_dir: str,
@@ -280,6 +220,7 @@ def evaluate(
     param_args: tuple[str, ...],
     params_file: str | None,
     reply_days: int | None,
+    decisions_file: str | None = None,
 ) -> int:
     """评估证据，给出每个品目的验收结论 / evaluate the evidence and give a verdict per line item."""
     from complycheck import api
@@ -301,18 +242,23 @@ def evaluate(
         )
     finally:
         progress.done()
+    if decisions_file:
+        from complycheck.decisions.forms import with_decisions
+
+        report = with_decisions(report, Path(rules_dir), Path(evidence_dir), Path(decisions_file))
     rendered = [
         (_rectification(report, lang, reply_days) if name == "rectification" else renderer(name)(report, lang), path)
         for name, path in targets
     ]
-    _check_writable([p for _, p in rendered if p])
+    check_writable([p for _, p in rendered if p])
     for text, path in rendered:
         if path:
             write_atomic(Path(path), text)
     for text, path in rendered:
         if not path:
             click.echo(text, nl=False)
-    return EXIT_OK if report.verdict == "accepted" else EXIT_NOT_ACCEPTED
+    final = report.acceptance.verdict if report.acceptance else report.verdict
+    return EXIT_OK if final == "accepted" else EXIT_NOT_ACCEPTED
 
 
 @main.command("test")
@@ -444,3 +390,6 @@ from complycheck.rounds.commands import COMMANDS  # noqa: E402  (diff, stages, a
 
 for _command in COMMANDS:
     main.add_command(_command)
+from complycheck.cli_decisions import decisions_group  # noqa: E402  (the `decisions` commands; they import guarded)
+
+main.add_command(decisions_group)

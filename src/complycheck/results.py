@@ -6,9 +6,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from complycheck.model import Clause, Contract, Parameter, Problem
+
+if TYPE_CHECKING:
+    from complycheck.decisions.records import Acceptance
 
 STATUSES = ("pass", "fail", "warn", "not_applicable", "missing_evidence", "manual_review", "pending", "waived", "error")
 BLOCKING = {"fail", "error", "missing_evidence"}
@@ -184,6 +187,7 @@ class Report:
     notes: list[tuple[str, str]] = field(default_factory=list)
     data_problems: list[Problem] = field(default_factory=list)
     clauses: dict[str, Clause] = field(default_factory=dict)
+    acceptance: Acceptance | None = None  # the panel's decisions and the final verdicts (complycheck.decisions)
 
     def results(self) -> list[Result]:
         """Every rule's result: line item by line item, then the contract's."""

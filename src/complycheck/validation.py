@@ -24,7 +24,9 @@ def _findings(e: ComplycheckError) -> list[Finding]:
 
 def unused_parameters(pack: RulePack) -> list[Finding]:
     """Parameters defined but read by no rule."""
-    used: set[str] = set().union(*(r.params_used() for r in pack.rules))
+    from complycheck.decisions.clock import PARAMETERS as read_by_reports
+
+    used: set[str] = set().union(*(r.params_used() for r in pack.rules)) | set(read_by_reports)
     out = []
     for name in pack.parameters:
         if name not in used:

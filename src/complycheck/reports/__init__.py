@@ -31,6 +31,8 @@ FORMATS: dict[str, Format] = {
         Format("html", "html", ".html", "可打印、可签字的 HTML 报告 / printable HTML report"),
         Format("markdown", "markdown", ".md", "Markdown"),
         Format("rectification", "rectification", ".html", "整改通知书（可打印 HTML）/ rectification notice (HTML)"),
+        Format("acceptance", "acceptance", ".html", "可签字的履约验收书（A4）/ the signable acceptance document"),
+        Format("notice", "notice", ".html", "验收结果公告（格式九，无个人信息）/ the acceptance result notice"),
     )
 }
 EXTENSIONS = {name: f.extension for name, f in FORMATS.items()}

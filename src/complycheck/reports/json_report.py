@@ -10,7 +10,7 @@ from typing import Any
 from complycheck import __version__
 from complycheck.results import Report, Result
 
-SCHEMA_VERSION = "1.1"
+SCHEMA_VERSION = "1.2"
 
 
 def _j(v: Any) -> Any:
@@ -59,7 +59,14 @@ def result_dict(r: Result) -> dict[str, Any]:
 
 
 def report_dict(report: Report) -> dict[str, Any]:
-    """The whole report as plain JSON data."""
+    """The whole report as plain JSON data (1.2: with the panel's decisions, final verdicts and payment clock)."""
+    from complycheck.decisions.json_fields import add_fields
+
+    return add_fields(base_dict(report), report)
+
+
+def base_dict(report: Report) -> dict[str, Any]:
+    """The fields of schema 1.1."""
     c = report.contract
     all_results = [r for li in report.line_items for r in li.results] + report.contract_results
     summary: dict[str, int] = {}

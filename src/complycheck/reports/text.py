@@ -126,5 +126,9 @@ def render(report: Report, lang: str) -> str:
         counts[r.status] = counts.get(r.status, 0) + 1
     summary = ("，" if zh else ", ").join(f"{t(STATUS, k, lang)} {v}" for k, v in sorted(counts.items()))
     lines.append(f"{w('summary', lang)}: {summary}")
-    lines.append(f"{w('verdict', lang)}: {t(VERDICT, report.verdict, lang)}")
+    from complycheck.decisions.clock import text_lines  # the panel's decisions, final verdict, payment clock
+
+    lines.extend(clean(x) for x in text_lines(report, lang))
+    final = report.acceptance.verdict if report.acceptance else report.verdict  # after the panel's decisions
+    lines.append(f"{w('verdict', lang)}: {t(VERDICT, final, lang)}")
     return "\n".join(lines) + "\n"

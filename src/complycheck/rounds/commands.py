@@ -9,7 +9,8 @@ from pathlib import Path
 
 import click
 
-from complycheck.cli import EXIT_NOT_ACCEPTED, EXIT_OK, guarded, write_atomic
+from complycheck.cli import EXIT_NOT_ACCEPTED, EXIT_OK, guarded
+from complycheck.console import write_atomic
 from complycheck.errors import ComplycheckError, Location
 from complycheck.reports.text import clean
 

@@ -346,3 +346,34 @@ def test_archive_cli(tmp_path, runner):
         main, ["archive", "-o", str(out), "--evidence", str(tmp_path / "nope"), "--as-of", "2022-12-15"]
     )
     assert res.exit_code == 2 and "Traceback" not in res.output
+
+
+def test_the_panels_decisions_are_sealed_with_the_acceptance_document(tmp_path):
+    """The archive holds the panel's decisions and the 验收书 made from them; verify re-evaluates with the decisions,
+    and a decision changed inside the archive fails the check."""
+    out = tmp_path / "final.zip"
+    _, manifest = archive.create(
+        ROOT / "rules",
+        ROOT / "evidence",
+        date(2022, 12, 15),
+        out,
+        panel_decisions=ROOT / "evidence" / "decisions-sample.yaml",
+    )
+    assert manifest["options"]["panel_decisions"] == "decisions/panel.yaml"
+    assert "reports/acceptance.html" in manifest["reports"]
+    done = archive.verify(out)
+    assert "reports/acceptance.html" in done.reports
+
+    def change(members):
+        for info, data in members:
+            yield (
+                info,
+                (
+                    data.replace(b"\xe9\x80\x9a\xe8\xbf\x87", b"\xe6\x9a\x82\xe7\xbc\x93", 1)  # 通过 -> 暂缓
+                    if info.filename == "decisions/panel.yaml"
+                    else data
+                ),
+            )
+
+    with pytest.raises(archive.VerifyFailed, match="decisions/panel.yaml"):
+        archive.verify(_rewrite(out, tmp_path / "bad.zip", change))

@@ -41,6 +41,7 @@ REPORTS = {  # archive member -> format (all in Chinese, the language of the acc
     "reports/report.md": "markdown",
     "reports/report.txt": "text",
 }
+ACCEPTANCE = "reports/acceptance.html"  # the 验收书, when the panel's decisions are archived
 MAX_MEMBERS = 20_000
 MAX_TOTAL_BYTES = 8 * 1024**3
 MAX_MANIFEST_BYTES = 16 * 1024**2
@@ -105,6 +106,8 @@ def _evaluate(root: Path, out: Path, options: dict[str, Any]) -> None:
         cmd += ["--waivers", options["waivers"]]
     if options.get("params_file"):
         cmd += ["--params", options["params_file"]]
+    if options.get("panel_decisions"):  # the panel's decisions: the archive holds the final verdict and the 验收书
+        cmd += ["--decisions", options["panel_decisions"], "--report", f"acceptance={out / 'reports/acceptance.html'}"]
     for arg in options.get("param") or []:
         cmd += ["--param", arg]
     first, *rest = REPORTS.items()
@@ -132,6 +135,7 @@ def create(
     *,
     waivers: Path | None = None,
     params_file: Path | None = None,
+    panel_decisions: Path | None = None,
     param: tuple[str, ...] = (),
     stages: list[str] | None = None,
     accepted_on: date | None = None,
@@ -151,7 +155,12 @@ def create(
         _copy_tree(rules, root / "rules", "规则包", "rule pack")
         _copy_tree(evidence, root / "evidence", "证据", "evidence")
         options: dict[str, Any] = {"as_of": as_of.isoformat(), "param": list(param)}
-        for src, name, key in ((waivers, "waivers.yaml", "waivers"), (params_file, "params.yaml", "params_file")):
+        panel = ("panel" + Path(panel_decisions).suffix.lower()) if panel_decisions is not None else ""
+        for src, name, key in (
+            (waivers, "waivers.yaml", "waivers"),
+            (params_file, "params.yaml", "params_file"),
+            (panel_decisions, panel, "panel_decisions"),
+        ):
             if src is not None:
                 if not Path(src).is_file():
                     raise ArchiveError("文件不存在", Location(str(src)), "no such file")
@@ -179,7 +188,7 @@ def create(
             "keep_until": keep_until(accepted).isoformat(),
             "verdict": report["verdict"],
             "options": options,
-            "reports": dict(REPORTS),
+            "reports": dict(REPORTS) | ({ACCEPTANCE: "acceptance"} if panel_decisions is not None else {}),
             "stages": stage_entries,
             "files": [
                 {
@@ -286,7 +295,7 @@ def _options(manifest: dict[str, Any], members: set[str], where: str) -> dict[st
         out["as_of"] = date.fromisoformat(str(o.get("as_of"))).isoformat()
     except ValueError:
         raise _fail("manifest.json 中的评估日期无效", "invalid evaluation date in manifest.json", where) from None
-    for key in ("waivers", "params_file"):
+    for key in ("waivers", "params_file", "panel_decisions"):
         v = o.get(key)
         if v is not None:
             if not isinstance(v, str) or v not in members or not v.startswith("decisions/"):
@@ -379,7 +388,7 @@ def verify(path: Path) -> Verified:
                 except ArchiveError as e:
                     raise _fail(f"重新评估失败：{e.message}", f"re-evaluation failed: {e.message_en}", where) from None
                 differ = []
-                for member in sorted(REPORTS):
+                for member in sorted(set(REPORTS) | {ACCEPTANCE}):
                     if member not in reports:
                         continue
                     again = rerun / member
@@ -393,4 +402,4 @@ def verify(path: Path) -> Verified:
                     )
     except zipfile.BadZipFile as e:
         raise _fail(f"不是有效的 zip 归档或已损坏：{e}", f"not a valid zip archive, or damaged: {e}", where) from None
-    return Verified(digest, manifest, sorted(m for m in REPORTS if m in reports))
+    return Verified(digest, manifest, sorted(m for m in set(REPORTS) | {ACCEPTANCE} if m in reports))

@@ -81,6 +81,7 @@ def stages_cmd(stages: tuple[str, ...], fmt: str, lang: str) -> int:
 @click.option("--waivers", default=None, help="豁免文件 / waiver file")
 @click.option("--params", "params_file", default=None, help="民政局决定参数文件 / a YAML file of bureau decisions")
 @click.option("--param", "param_args", multiple=True, metavar="NAME=VALUE", help="民政局决定参数 / a bureau decision")
+@click.option("--decisions", "decisions_file", default=None, help="验收小组决定（XLSX 或 YAML）/ the panel's decisions")
 @click.option(
     "--stage", "stage_args", multiple=True, metavar="START..END=REPORT.json", help="阶段报告（可重复）/ a stage report"
 )
@@ -95,6 +96,7 @@ def archive_cmd(
     waivers: str | None,
     params_file: str | None,
     param_args: tuple[str, ...],
+    decisions_file: str | None,
     stage_args: tuple[str, ...],
     lang: str,
 ) -> int:
@@ -109,6 +111,7 @@ def archive_cmd(
         Path(output),
         waivers=Path(waivers) if waivers else None,
         params_file=Path(params_file) if params_file else None,
+        panel_decisions=Path(decisions_file) if decisions_file else None,
         param=param_args,
         stages=list(stage_args),
         accepted_on=to_day(accepted_on) if accepted_on else None,

@@ -273,3 +273,23 @@ def test_a_count_that_falls_short_lists_the_rows_its_scope_left_out_and_why(cli)
         (3, "left out: ok == True (False ≠ True)"),
         (4, "left out: n >= 2 (1 < 2)"),
     ]
+
+
+def test_a_person_with_an_invalid_id_is_shown_with_a_probable_match_never_a_pass():
+    text = rule(
+        "    from: people\n    where: age(id_number, date('2022-09-19')) >= 60\n"
+        "    expect: id_number in visits.id_number\n"
+        "    probable_match: {with: visits, on: [birth:id_number]}\n"
+    )
+    bad = "152301194003050000"  # born 1940-03-05, wrong check character: age unknown
+    rows = people((P3, "甲", "", "", "", "", "", ""), (bad, "乙", "", "", "", "", "", ""))
+    visited = [
+        {"公民身份号码": P3, "日期": "2022-10-01", "类型": "入户"},
+        {"公民身份号码": make_id("152301", "19400305", 23), "日期": "2022-10-02", "类型": "入户"},
+    ]
+    _, r = run_rules(text, people=rows, visits=visited)
+    res = r["R"]
+    assert res.status == "manual_review" and (res.measured.numerator, res.measured.denominator) == (1, 1)
+    f = res.failures[0]
+    assert f.row == 3 and "可能匹配 visits.json 第 3 行" in f.reason and "not a pass" in f.reason_en
+    assert res.details["probable_matches"] == 1 and bad not in f.reason + str(f.values)

@@ -184,6 +184,7 @@ class Rule:
     at_least: Compiled | None = None  # per-entity mode: the count each entity needs (per period)
     every_period: bool = True  # per-entity mode with a period: each period must reach `min` (else the term pooled)
     entity_dates: tuple[str | None, str | None] = (None, None)  # per-entity mode: enrolled from / until columns
+    probable_match: tuple[str, tuple[str, ...]] | None = None  # (dataset, columns): matches shown to the reviewer
     reads: frozenset[str] = frozenset()  # datasets the rule needs
     optional: frozenset[str] = frozenset()  # datasets that may be absent (read as empty)
 
@@ -208,6 +209,10 @@ class Rule:
                 need.setdefault(self.source, set()).add(col)
         if self.entities is not None and self.entities.node.view is not None:
             need.setdefault(self.entities.node.view, set()).update(c for c in self.entity_dates if c)
+        if self.probable_match is not None:
+            keys = {c.removeprefix("birth:") for c in self.probable_match[1]}
+            need.setdefault(self.source, set()).update(keys)
+            need.setdefault(self.probable_match[0], set()).update(keys)
         for name, (_, where) in self.views.items():
             add(name, where)
         return need
@@ -317,6 +322,10 @@ class RulePack:
                     cols.setdefault(src, set()).add(col)
             if r.entities is not None and r.entities.node.view is not None:
                 cols.setdefault(ds_of(r.entities.node.view), set()).update(c for c in r.entity_dates if c)
+            if r.probable_match is not None:
+                keys = {c.removeprefix("birth:") for c in r.probable_match[1]}
+                cols.setdefault(src, set()).update(keys)
+                cols.setdefault(r.probable_match[0], set()).update(keys)
             for ds, where in r.views.values():
                 add(ds, where)
         return cols, ids

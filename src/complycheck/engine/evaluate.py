@@ -11,6 +11,7 @@ from complycheck.engine.context import RuleContext
 from complycheck.engine.draft import Draft
 from complycheck.engine.failures import personal_columns, row_failures
 from complycheck.engine.modes.base import Outcome
+from complycheck.engine.probable import probable_matches
 from complycheck.engine.rollup import apply_dependencies, apply_waiver, coverage, dependency_order, roll_up
 from complycheck.engine.wording import plural
 from complycheck.masking import mask_text
@@ -190,6 +191,7 @@ def evaluate_rule(
             undecided_scope(rule, ctx, res)
         if res.status == "fail" and rule.mode in ("count", "measure") and rule.where is not None:
             left_out(rule, ctx, res)
+        probable_matches(rule, ctx, res)
     except Outcome as o:
         res.set(o.status, o.zh, o.en)
     except Exception as e:  # an evaluation failure of one rule must not stop the others

@@ -281,6 +281,27 @@ class PackBuilder(Sections):
                         f"rule {rid}: {key} belongs to the per-entity form (it needs per)",
                     )
                 )
+        probable = r.get("probable_match")
+        if probable is not None:
+            other = types.get(probable["with"], {})
+            if probable["with"] not in datasets:
+                errs.append(
+                    RuleFileError(
+                        f"规则 {rid}：probable_match.with 的数据集“{probable['with']}”未声明",
+                        doc.where(base + ("probable_match", "with")),
+                        f"rule {rid}: probable_match.with names undeclared dataset '{probable['with']}'",
+                    )
+                )
+            for j, key in enumerate(probable["on"]):
+                col = key.removeprefix("birth:")
+                if col not in cols or col not in other:
+                    errs.append(
+                        RuleFileError(
+                            f"规则 {rid}：probable_match.on 的列“{col}”不在两个数据集中",
+                            doc.where(base + ("probable_match", "on", j)),
+                            f"rule {rid}: probable_match.on column '{col}' is not in both datasets",
+                        )
+                    )
         thresholds = {k: comp((k,), r.get(k), const_scope, "const") for k in ("min", "max", "equals", "warn_min")}
         due = comp(("due",), r.get("due"), const_scope, "const")
         pending_if = comp(("pending_if",), r.get("pending_if"), const_scope, "const")
@@ -321,7 +342,7 @@ class PackBuilder(Sections):
         reads = {
             views[n][0] if n in views else n for c in compiled if c for n in c.names if not n.startswith("params.")
         }
-        reads |= {src_ds} | {v[0] for v in views.values()}
+        reads |= {src_ds} | {v[0] for v in views.values()} | ({probable["with"]} if probable else set())
         reads.discard("rows")
         return Rule(
             id=rid,
@@ -370,6 +391,7 @@ class PackBuilder(Sections):
             at_least=at_least,
             every_period=bool(r.get("every_period", True)),
             entity_dates=(entity_dates.get("from"), entity_dates.get("until")),
+            probable_match=(probable["with"], tuple(probable["on"])) if probable else None,
         )
 
 

@@ -366,3 +366,86 @@ def test_report_output_is_atomic_and_never_outside_the_path(tmp_path):
     )
     check(code, out, t, rss)
     assert set(os.listdir(tmp_path)) == before  # nothing half-written, no temp files left
+
+
+# ----------------------------------------------------------------------------- round two (#13): never guess
+AMBIGUOUS = [  # (column header, cell text): each is unreadable, reported with file, row and column
+    ("日期", "2022年10月"),
+    ("日期", "2022-10"),
+    ("日期", "22/10/05"),
+    ("日期", "22.10.31"),
+    ("日期", "60"),
+    ("日期", "2022年10月—11月"),
+    ("金额", "1,5"),
+    ("金额", "1_000"),
+    ("金额", "394.500,00"),
+    ("金额", "1 000"),
+    ("次数", "1_000"),
+    ("次数", "1" * 40),
+    ("是否合格", "X"),
+    ("是否合格", "x"),
+]
+
+
+def _report(tmp_path: Path, ev: Path, rules_text: str) -> tuple[int, dict]:
+    import json
+
+    rules = tmp_path / "rules"
+    rules.mkdir(exist_ok=True)
+    (rules / "a.yaml").write_text(rules_text, "utf-8")
+    out = tmp_path / "r.json"
+    code, text, t, rss = run(
+        ["evaluate", "--rules", str(rules), "--evidence", str(ev), "--as-of", "2022-12-15", "--format", "json"]
+        + ["--output", str(out)],
+        tmp_path,
+    )
+    check(code, text, t, rss, allowed=(0, 1))
+    return code, json.loads(out.read_text("utf-8"))
+
+
+@pytest.mark.parametrize("header,cell", AMBIGUOUS)
+def test_ambiguous_cells_are_unreadable_not_guessed(tmp_path, header, cell):
+    headers = ["公民身份号码", "日期", "金额", "次数", "是否合格"]
+    row = [PID, "2022-10-01", "1", "1", "是"]
+    row[headers.index(header)] = cell
+    data = (",".join(headers) + "\r\n" + ",".join(f'"{c}"' for c in row) + "\r\n").encode()
+    ev = evidence_dir(tmp_path, "p.csv", data)
+    rules = RULES + "  - {id: C1, line_item: A, clauses: [X.1], title: 有值, from: people, expect: present(day)"
+    rules += " and present(amount) and present(n) and present(ok)}\n"
+    code, rep = _report(tmp_path, ev, rules)
+    hits = [p for p in rep["data_problems"] if p["column"] == header and p["row"] == 2]
+    assert hits and "p.csv" in hits[0]["file"], rep["data_problems"]
+    results = {r["rule"]: r for li in rep["line_items"] for r in li["results"]}
+    assert results["C1"]["status"] != "pass"  # read as blank (unknown), never as a value
+
+
+def _serial_60(wb):
+    ws = wb.active
+    ws.append(["公民身份号码", "日期", "是否合格"])
+    ws.append([PID, 60, "是"])
+    ws.cell(2, 2).number_format = "yyyy-mm-dd"  # Excel shows the 1900-02-29 that never was
+
+
+def test_excel_phantom_leap_day_is_unreadable(tmp_path):
+    ev = evidence_dir(tmp_path, "p.xlsx", xlsx(_serial_60))
+    code, rep = _report(
+        tmp_path,
+        ev,
+        RULES + "  - {id: D1, line_item: A, clauses: [X.1], title: t, from: people, expect: present(day)}\n",
+    )
+    assert [p["row"] for p in rep["data_problems"] if p["column"] == "日期"] == [2], rep["data_problems"]
+    assert "1900-02-28" not in str(rep)
+
+
+@pytest.mark.parametrize("cell", ["2022-10-31T23:30:00+08:00", "2022-10-31 23:30-05:00", "2022-10-31T23:30:00Z"])
+def test_a_date_time_with_an_offset_is_its_local_calendar_date(tmp_path, cell):
+    data = f"公民身份号码,日期,是否合格\r\n{PID},{cell},是\r\n".encode()
+    ev = evidence_dir(tmp_path, "p.csv", data)
+    rules = (
+        RULES
+        + "  - {id: D1, line_item: A, clauses: [X.1], title: 当日, from: people, expect: day == date('2022-10-31')}\n"
+    )
+    code, rep = _report(tmp_path, ev, rules)
+    results = {r["rule"]: r for li in rep["line_items"] for r in li["results"]}
+    assert results["D1"]["status"] == "pass", results["D1"]
+    assert not [p for p in rep["data_problems"] if p["column"] == "日期"]

@@ -449,3 +449,46 @@ def test_a_date_time_with_an_offset_is_its_local_calendar_date(tmp_path, cell):
     results = {r["rule"]: r for li in rep["line_items"] for r in li["results"]}
     assert results["D1"]["status"] == "pass", results["D1"]
     assert not [p for p in rep["data_problems"] if p["column"] == "日期"]
+
+
+# ----------------------------------------------------------------------------- round two (#13): rows without data
+def _results(rep: dict) -> dict:
+    return {r["rule"]: r for li in rep["line_items"] for r in li["results"]}
+
+
+@pytest.mark.parametrize("kind", ["csv", "xlsx"])
+def test_a_row_of_spaces_is_not_a_row(tmp_path, kind):
+    rows = [
+        ["公民身份号码", "姓名", "是否合格", "旗县市区"],
+        [PID, "王芳", "是", "科尔沁区"],
+        [" ", "\u3000", "  ", " "],
+    ]
+    if kind == "csv":
+        ev = evidence_dir(tmp_path, "p.csv", "".join(",".join(r) + "\r\n" for r in rows).encode())
+    else:
+        ev = evidence_dir(tmp_path, "p.xlsx", xlsx(lambda wb: [wb.active.append(r) for r in rows]))
+    code, rep = _report(tmp_path, ev, RULES)
+    assert _results(rep)["A1"]["measured"]["denominator"] == 1, _results(rep)["A1"]
+
+
+@pytest.mark.parametrize("total", ["合计", "总计", "合  计"])
+def test_rows_below_a_total_row_are_not_data(tmp_path, total):
+    text = f"公民身份号码,是否合格,次数\r\n{PID},是,1\r\n{total},,1\r\n{make_id(seq=5)},否,1\r\n制表人：张三,,\r\n"
+    ev = evidence_dir(tmp_path, "p.csv", text.encode())
+    code, rep = _report(tmp_path, ev, RULES)
+    assert _results(rep)["A1"]["measured"]["denominator"] == 1, _results(rep)["A1"]
+    below = [p for p in rep["data_problems"] if p["row"] == 4]
+    assert below and "合计" in below[0]["message"]["zh"], rep["data_problems"]  # said, never silent
+
+
+@pytest.mark.parametrize("size", ["small", "large"])
+def test_a_short_row_is_reported_like_a_long_one(tmp_path, size):
+    line = f"{PID},王芳,是,1\r\n"
+    filler = line * (1 if size == "small" else 40_000)  # large: over 1 MB, the streamed reader
+    text = "公民身份号码,姓名,是否合格,次数\r\n" + filler + f"{make_id(seq=7)},李娜\r\n" + f"{PID},王芳,是,1,多余\r\n"
+    ev = evidence_dir(tmp_path, "p.csv", text.encode())
+    code, rep = _report(tmp_path, ev, RULES)
+    n = filler.count("\n")
+    rows = {p["row"]: p for p in rep["data_problems"]}
+    assert n + 2 in rows and n + 3 in rows, rep["data_problems"]
+    assert rows[n + 2]["level"] == rows[n + 3]["level"] == "warning"

@@ -35,6 +35,7 @@ class RawSheet:
     date1904: bool = False
     records: bool = False  # came from JSON/YAML records: an empty list is an empty table, not a missing header
     frame: Any = None
+    lengths: list[int] | None = None  # CSV: the number of fields each record had (a short record is reported)
 
     def head_rows(self, n: int = HEAD_ROWS) -> list[list[Any]]:
         if self.frame is not None:
@@ -67,6 +68,8 @@ class RawSheet:
         for j in wanted:
             values = list(by_col[j]) if by_col is not None else [(r[j] if j < len(r) else None) for r in self.rows]
             cols.append(text_series(f"c{j}", values))
+        if self.lengths is not None and len(self.lengths) == len(self.rows):
+            cols.append(pl.Series("__len", self.lengths, dtype=pl.Int32))
         return pl.DataFrame(cols) if cols else pl.DataFrame()
 
     def string_batches(

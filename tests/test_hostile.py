@@ -87,6 +87,9 @@ RULE_CASES = {
     "ideographic_indent": "rules:\n\u3000- id: x\n",
     "control_chars": 'rules: []\nx: "\x1b[31mred"\n',
     "nul_bytes": "rules: []\n\x00\n",
+    "lone_surrogate": 'rules:\n  - {id: "\\ud800", line_item: A, clauses: [X.1], title: t, from: people}\n',
+    "lone_surrogate_key": 'rules: []\nparameters: {"\\udc00": 1}\n',
+    "huge_integer": "rules: []\nparameters: {n: " + "9" * 5000 + "}\n",
     "yes_as_text": "rules:\n  - {id: Y1, line_item: yes, clauses: [X.1], title: t, from: people}\n",
 }
 EXPRESSIONS = [
@@ -176,7 +179,7 @@ def test_hostile_expressions(tmp_path, expr):
 def evidence_dir(tmp: Path, file: str, data: bytes | None, entry: dict | None = None) -> Path:
     ev = tmp / "ev"
     ev.mkdir(exist_ok=True)
-    if data is not None:
+    if data is not None and "\x00" not in file:
         (ev / file).write_bytes(data)
     (ev / "manifest.yaml").write_text(
         yaml.safe_dump({"datasets": {"people": {"file": file, **(entry or {})}}}, allow_unicode=True), "utf-8"
@@ -267,6 +270,18 @@ EVIDENCE_CASES = {
     "xml_entities": ("p.xlsx", entity_xlsx, None, (2,)),
     "path_traversal": ("../../etc/passwd", None, None, (2,)),
     "absolute_path": ("/etc/passwd", None, None, (2,)),
+    "json_huge_integer": ("p.json", f'[{{"公民身份号码": "{PID}", "次数": {"9" * 5000}}}]'.encode(), None, (2,)),
+    "json_lone_surrogate": ("p.json", f'[{{"公民身份号码": "{PID}", "是否合格": "\\ud800"}}]'.encode(), None, (2,)),
+    "json_surrogate_key": ("p.json", f'[{{"公民身份号码": "{PID}", "\\udc00": "是"}}]'.encode(), None, (2,)),
+    "json_surrogate_pair_is_fine": (
+        "p.json",
+        f'[{{"公民身份号码": "{PID}", "姓名": "\\ud840\\udc00"}}]'.encode(),
+        None,
+        (1,),
+    ),
+    "yaml_lone_surrogate": ("p.yaml", f'- {{公民身份号码: "{PID}", 是否合格: "\\ud800"}}\n'.encode(), None, (2,)),
+    "yaml_huge_integer": ("p.yaml", f'- {{公民身份号码: "{PID}", 次数: {"9" * 5000}}}\n'.encode(), None, (2,)),
+    "nul_in_file_name": ("a\x00.csv", None, None, (2,)),
     "binary_garbage_csv": ("p.csv", os.urandom(5000), None, (1, 2)),
     "control_sequences": (
         "p.csv",
@@ -310,6 +325,22 @@ def test_a_yaml_bomb_in_the_manifest_is_refused_before_anything_reads_it(tmp_pat
     )
     check(code, out, t, rss)
     assert "锚点" in out or "别名" in out
+
+
+@pytest.mark.parametrize("where", ["manifest", "rules"])
+def test_file_names_that_are_not_unicode_are_input_errors(tmp_path, where):
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    (rules / "a.yaml").write_text(RULES, "utf-8")
+    ev = evidence_dir(tmp_path, "p.csv", f"公民身份号码,是否合格\r\n{PID},是\r\n".encode())
+    if where == "manifest":  # an escape for a lone surrogate: no file system can be asked about it
+        (ev / "manifest.yaml").write_text('datasets:\n  people: {file: "\\ud800.csv"}\n', "utf-8")
+    else:  # a rule file whose name is bytes that are not UTF-8
+        with open(os.path.join(os.fsencode(rules), b"\xff\xfe.yaml"), "wb") as f:
+            f.write(b"rules: []\n")
+    code, out, t, rss = run(["evaluate", "--rules", str(rules), "--evidence", str(ev)], tmp_path)
+    check(code, out, t, rss)
+    assert "Unicode" in out and ("manifest.yaml:2:" in out or ".yaml" in out), out
 
 
 def test_symlink_and_special_files_are_refused(tmp_path):

@@ -523,3 +523,22 @@ def test_a_short_row_is_reported_like_a_long_one(tmp_path, size):
     rows = {p["row"]: p for p in rep["data_problems"]}
     assert n + 2 in rows and n + 3 in rows, rep["data_problems"]
     assert rows[n + 2]["level"] == rows[n + 3]["level"] == "warning"
+
+
+# ----------------------------------------------------------------------------- round two (#13): printing never fails
+@pytest.mark.parametrize("encoding", ["gbk", "ascii", "latin-1"])
+@pytest.mark.parametrize("command", ["evaluate", "validate", "explain"])
+def test_printing_never_crashes_whatever_the_output_encoding(tmp_path, encoding, command):
+    args = {"evaluate": ["evaluate", "--as-of", "2022-12-15"], "validate": ["validate"], "explain": ["explain"]}
+    args["explain"] += ["1-1.S1a", "--evidence", str(ROOT / "evidence")]
+    base = [sys.executable, "-m", "complycheck", *args[command]]
+    plain = subprocess.run(base, cwd=ROOT, capture_output=True, timeout=120)
+    res = subprocess.run(
+        base, cwd=ROOT, capture_output=True, timeout=120, env={**os.environ, "PYTHONIOENCODING": encoding}
+    )
+    # every byte is of the encoding asked for, or (click's choice for a console that says ASCII) UTF-8
+    out = (res.stdout + res.stderr).decode("utf-8" if encoding == "ascii" else encoding, "strict")
+    assert res.returncode == plain.returncode and res.returncode in (0, 1), out[-500:]
+    assert "Traceback" not in out and "内部错误" not in out and "internal error" not in out
+    if encoding == "gbk" and command == "evaluate":  # Chinese stays; marks GBK lacks become the nearest it has
+        assert "验收不通过" in out and "√ [通过]" in out and "× [不通过]" in out and "✓" not in out

@@ -58,7 +58,8 @@ def _csv(n: int, seed: int = 7, late_ragged: bool = False) -> bytes:
         if i % 1000 == 999:
             out.append(",,,,,,,")
         if i == n // 2:
-            out.append("合计,,,,,,,")
+            out.append("小计,,,,,,,")
+    out.append("合计,,,,,,,")  # what follows a grand total is not data (#13.6): it closes the table
     if late_ragged:
         out[-3] += ",多出来的,单元格"
     return ("\r\n".join(out) + "\r\n").encode("utf-8")

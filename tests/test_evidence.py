@@ -170,3 +170,16 @@ def test_extreme_numbers_in_a_decimal_column(tmp_path):
         rows[0]["amount"] == Decimal("0") and rows[0]["n"] == 3 and rows[1]["amount"] is None and rows[1]["n"] is None
     )
     assert {p.column for p in ev.problems if p.level == "error"} == {"金额", "次数"}
+
+
+@pytest.mark.parametrize("batch", [1, 2, 1000])
+def test_rows_below_a_total_are_dropped_whatever_the_batching(tmp_path, monkeypatch, batch):
+    from complycheck.evidence import tables
+
+    monkeypatch.setattr(tables, "BATCH_ROWS", batch)
+    text = "身份证号,是否合格\r\n" + "".join(f"{make_id(seq=i)},是\r\n" for i in range(1, 5))
+    text += "  ,\u3000\r\n合 计,4\r\n" + "".join(f"{make_id(seq=i)},否\r\n" for i in range(5, 8)) + "备注：无,\r\n"
+    ev = load(submit(tmp_path, "people", {"file": "p.csv"}, text.encode()))
+    assert ev.tables["people"].frame["ok"].to_list() == [True] * 4
+    below = [p for p in ev.problems if "以下" in p.message]
+    assert [(p.row, p.level) for p in below] == [(8, "warning")] and "4 行" in below[0].message

@@ -212,3 +212,68 @@ def test_any_cells_in_an_xlsx(tmp_path_factory, rows, with_header):
         assert out.tables["people"].frame.height <= len(rows)
     except ComplycheckError as e:
         assert "p.xlsx" in e.render("zh")
+
+
+# the loaders' other exceptions (#13.1): digit limits, lone surrogates, odd file names, in JSON, YAML and the manifest
+json_bits = st.sampled_from(
+    [
+        '[{"公民身份号码": ',
+        '"150502195001010018"',
+        ', "次数": ',
+        "9" * 40,
+        "9" * 5000,
+        "1e999",
+        "-0",
+        "NaN",
+        '"\\ud800"',
+    ]
+    + [
+        '"\\udc00"',
+        '"\\ud840\\udc00"',
+        '"\\u0000"',
+        "}]",
+        "{",
+        "[",
+        "]",
+        ",",
+        ":",
+        '"rows"',
+        '"是否合格"',
+        "null",
+        "true",
+    ]
+)
+
+
+def _load_one(tmp_path_factory, name: str, data: bytes, manifest: str | None = None):
+    ev = tmp_path_factory.mktemp("ev")
+    (ev / name).write_bytes(data)
+    (ev / "manifest.yaml").write_text(manifest or f"datasets:\n  people: {{file: {name}}}\n", "utf-8")
+    try:
+        load_evidence(ev, PACK.datasets)
+    except ComplycheckError as e:
+        assert name in e.render("zh") or "manifest" in e.render("zh")
+
+
+@FAST
+@given(st.lists(json_bits, max_size=30).map("".join))
+def test_any_json_like_text_as_evidence(tmp_path_factory, text):
+    _load_one(tmp_path_factory, "p.json", text.encode("utf-8", "surrogatepass"))
+
+
+@FAST
+@given(st.lists(st.one_of(yaml_chars, json_bits), max_size=40).map("".join))
+def test_any_yaml_like_text_as_evidence(tmp_path_factory, text):
+    _load_one(tmp_path_factory, "p.yaml", text.encode("utf-8", "surrogatepass"))
+
+
+@FAST
+@given(st.text(max_size=30))
+def test_any_file_name_in_the_manifest(tmp_path_factory, name):
+    quoted = '"' + "".join(f"\\u{ord(c):04x}" if ord(c) < 0x10000 else c for c in name) + '"'
+    ev = tmp_path_factory.mktemp("ev")
+    (ev / "manifest.yaml").write_text(f"datasets:\n  people: {{file: {quoted}}}\n", "utf-8")
+    try:
+        load_evidence(ev, PACK.datasets)
+    except ComplycheckError as e:
+        assert "manifest" in e.render("zh")

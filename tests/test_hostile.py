@@ -87,6 +87,9 @@ RULE_CASES = {
     "ideographic_indent": "rules:\n\u3000- id: x\n",
     "control_chars": 'rules: []\nx: "\x1b[31mred"\n',
     "nul_bytes": "rules: []\n\x00\n",
+    "lone_surrogate": 'rules:\n  - {id: "\\ud800", line_item: A, clauses: [X.1], title: t, from: people}\n',
+    "lone_surrogate_key": 'rules: []\nparameters: {"\\udc00": 1}\n',
+    "huge_integer": "rules: []\nparameters: {n: " + "9" * 5000 + "}\n",
     "yes_as_text": "rules:\n  - {id: Y1, line_item: yes, clauses: [X.1], title: t, from: people}\n",
 }
 EXPRESSIONS = [
@@ -176,7 +179,7 @@ def test_hostile_expressions(tmp_path, expr):
 def evidence_dir(tmp: Path, file: str, data: bytes | None, entry: dict | None = None) -> Path:
     ev = tmp / "ev"
     ev.mkdir(exist_ok=True)
-    if data is not None:
+    if data is not None and "\x00" not in file:
         (ev / file).write_bytes(data)
     (ev / "manifest.yaml").write_text(
         yaml.safe_dump({"datasets": {"people": {"file": file, **(entry or {})}}}, allow_unicode=True), "utf-8"
@@ -267,6 +270,18 @@ EVIDENCE_CASES = {
     "xml_entities": ("p.xlsx", entity_xlsx, None, (2,)),
     "path_traversal": ("../../etc/passwd", None, None, (2,)),
     "absolute_path": ("/etc/passwd", None, None, (2,)),
+    "json_huge_integer": ("p.json", f'[{{"公民身份号码": "{PID}", "次数": {"9" * 5000}}}]'.encode(), None, (2,)),
+    "json_lone_surrogate": ("p.json", f'[{{"公民身份号码": "{PID}", "是否合格": "\\ud800"}}]'.encode(), None, (2,)),
+    "json_surrogate_key": ("p.json", f'[{{"公民身份号码": "{PID}", "\\udc00": "是"}}]'.encode(), None, (2,)),
+    "json_surrogate_pair_is_fine": (
+        "p.json",
+        f'[{{"公民身份号码": "{PID}", "姓名": "\\ud840\\udc00"}}]'.encode(),
+        None,
+        (1,),
+    ),
+    "yaml_lone_surrogate": ("p.yaml", f'- {{公民身份号码: "{PID}", 是否合格: "\\ud800"}}\n'.encode(), None, (2,)),
+    "yaml_huge_integer": ("p.yaml", f'- {{公民身份号码: "{PID}", 次数: {"9" * 5000}}}\n'.encode(), None, (2,)),
+    "nul_in_file_name": ("a\x00.csv", None, None, (2,)),
     "binary_garbage_csv": ("p.csv", os.urandom(5000), None, (1, 2)),
     "control_sequences": (
         "p.csv",
@@ -310,6 +325,22 @@ def test_a_yaml_bomb_in_the_manifest_is_refused_before_anything_reads_it(tmp_pat
     )
     check(code, out, t, rss)
     assert "锚点" in out or "别名" in out
+
+
+@pytest.mark.parametrize("where", ["manifest", "rules"])
+def test_file_names_that_are_not_unicode_are_input_errors(tmp_path, where):
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    (rules / "a.yaml").write_text(RULES, "utf-8")
+    ev = evidence_dir(tmp_path, "p.csv", f"公民身份号码,是否合格\r\n{PID},是\r\n".encode())
+    if where == "manifest":  # an escape for a lone surrogate: no file system can be asked about it
+        (ev / "manifest.yaml").write_text('datasets:\n  people: {file: "\\ud800.csv"}\n', "utf-8")
+    else:  # a rule file whose name is bytes that are not UTF-8
+        with open(os.path.join(os.fsencode(rules), b"\xff\xfe.yaml"), "wb") as f:
+            f.write(b"rules: []\n")
+    code, out, t, rss = run(["evaluate", "--rules", str(rules), "--evidence", str(ev)], tmp_path)
+    check(code, out, t, rss)
+    assert "Unicode" in out and ("manifest.yaml:2:" in out or ".yaml" in out), out
 
 
 def test_symlink_and_special_files_are_refused(tmp_path):
@@ -366,3 +397,148 @@ def test_report_output_is_atomic_and_never_outside_the_path(tmp_path):
     )
     check(code, out, t, rss)
     assert set(os.listdir(tmp_path)) == before  # nothing half-written, no temp files left
+
+
+# ----------------------------------------------------------------------------- round two (#13): never guess
+AMBIGUOUS = [  # (column header, cell text): each is unreadable, reported with file, row and column
+    ("日期", "2022年10月"),
+    ("日期", "2022-10"),
+    ("日期", "22/10/05"),
+    ("日期", "22.10.31"),
+    ("日期", "60"),
+    ("日期", "2022年10月—11月"),
+    ("金额", "1,5"),
+    ("金额", "1_000"),
+    ("金额", "394.500,00"),
+    ("金额", "1 000"),
+    ("次数", "1_000"),
+    ("次数", "1" * 40),
+    ("是否合格", "X"),
+    ("是否合格", "x"),
+]
+
+
+def _report(tmp_path: Path, ev: Path, rules_text: str) -> tuple[int, dict]:
+    import json
+
+    rules = tmp_path / "rules"
+    rules.mkdir(exist_ok=True)
+    (rules / "a.yaml").write_text(rules_text, "utf-8")
+    out = tmp_path / "r.json"
+    code, text, t, rss = run(
+        ["evaluate", "--rules", str(rules), "--evidence", str(ev), "--as-of", "2022-12-15", "--format", "json"]
+        + ["--output", str(out)],
+        tmp_path,
+    )
+    check(code, text, t, rss, allowed=(0, 1))
+    return code, json.loads(out.read_text("utf-8"))
+
+
+@pytest.mark.parametrize("header,cell", AMBIGUOUS)
+def test_ambiguous_cells_are_unreadable_not_guessed(tmp_path, header, cell):
+    headers = ["公民身份号码", "日期", "金额", "次数", "是否合格"]
+    row = [PID, "2022-10-01", "1", "1", "是"]
+    row[headers.index(header)] = cell
+    data = (",".join(headers) + "\r\n" + ",".join(f'"{c}"' for c in row) + "\r\n").encode()
+    ev = evidence_dir(tmp_path, "p.csv", data)
+    rules = RULES + "  - {id: C1, line_item: A, clauses: [X.1], title: 有值, from: people, expect: present(day)"
+    rules += " and present(amount) and present(n) and present(ok)}\n"
+    code, rep = _report(tmp_path, ev, rules)
+    hits = [p for p in rep["data_problems"] if p["column"] == header and p["row"] == 2]
+    assert hits and "p.csv" in hits[0]["file"], rep["data_problems"]
+    results = {r["rule"]: r for li in rep["line_items"] for r in li["results"]}
+    assert results["C1"]["status"] != "pass"  # read as blank (unknown), never as a value
+
+
+def _serial_60(wb):
+    ws = wb.active
+    ws.append(["公民身份号码", "日期", "是否合格"])
+    ws.append([PID, 60, "是"])
+    ws.cell(2, 2).number_format = "yyyy-mm-dd"  # Excel shows the 1900-02-29 that never was
+
+
+def test_excel_phantom_leap_day_is_unreadable(tmp_path):
+    ev = evidence_dir(tmp_path, "p.xlsx", xlsx(_serial_60))
+    code, rep = _report(
+        tmp_path,
+        ev,
+        RULES + "  - {id: D1, line_item: A, clauses: [X.1], title: t, from: people, expect: present(day)}\n",
+    )
+    assert [p["row"] for p in rep["data_problems"] if p["column"] == "日期"] == [2], rep["data_problems"]
+    assert "1900-02-28" not in str(rep)
+
+
+@pytest.mark.parametrize("cell", ["2022-10-31T23:30:00+08:00", "2022-10-31 23:30-05:00", "2022-10-31T23:30:00Z"])
+def test_a_date_time_with_an_offset_is_its_local_calendar_date(tmp_path, cell):
+    data = f"公民身份号码,日期,是否合格\r\n{PID},{cell},是\r\n".encode()
+    ev = evidence_dir(tmp_path, "p.csv", data)
+    rules = (
+        RULES
+        + "  - {id: D1, line_item: A, clauses: [X.1], title: 当日, from: people, expect: day == date('2022-10-31')}\n"
+    )
+    code, rep = _report(tmp_path, ev, rules)
+    results = {r["rule"]: r for li in rep["line_items"] for r in li["results"]}
+    assert results["D1"]["status"] == "pass", results["D1"]
+    assert not [p for p in rep["data_problems"] if p["column"] == "日期"]
+
+
+# ----------------------------------------------------------------------------- round two (#13): rows without data
+def _results(rep: dict) -> dict:
+    return {r["rule"]: r for li in rep["line_items"] for r in li["results"]}
+
+
+@pytest.mark.parametrize("kind", ["csv", "xlsx"])
+def test_a_row_of_spaces_is_not_a_row(tmp_path, kind):
+    rows = [
+        ["公民身份号码", "姓名", "是否合格", "旗县市区"],
+        [PID, "王芳", "是", "科尔沁区"],
+        [" ", "\u3000", "  ", " "],
+    ]
+    if kind == "csv":
+        ev = evidence_dir(tmp_path, "p.csv", "".join(",".join(r) + "\r\n" for r in rows).encode())
+    else:
+        ev = evidence_dir(tmp_path, "p.xlsx", xlsx(lambda wb: [wb.active.append(r) for r in rows]))
+    code, rep = _report(tmp_path, ev, RULES)
+    assert _results(rep)["A1"]["measured"]["denominator"] == 1, _results(rep)["A1"]
+
+
+@pytest.mark.parametrize("total", ["合计", "总计", "合  计"])
+def test_rows_below_a_total_row_are_not_data(tmp_path, total):
+    text = f"公民身份号码,是否合格,次数\r\n{PID},是,1\r\n{total},,1\r\n{make_id(seq=5)},否,1\r\n制表人：张三,,\r\n"
+    ev = evidence_dir(tmp_path, "p.csv", text.encode())
+    code, rep = _report(tmp_path, ev, RULES)
+    assert _results(rep)["A1"]["measured"]["denominator"] == 1, _results(rep)["A1"]
+    below = [p for p in rep["data_problems"] if p["row"] == 4]
+    assert below and "合计" in below[0]["message"]["zh"], rep["data_problems"]  # said, never silent
+
+
+@pytest.mark.parametrize("size", ["small", "large"])
+def test_a_short_row_is_reported_like_a_long_one(tmp_path, size):
+    line = f"{PID},王芳,是,1\r\n"
+    filler = line * (1 if size == "small" else 40_000)  # large: over 1 MB, the streamed reader
+    text = "公民身份号码,姓名,是否合格,次数\r\n" + filler + f"{make_id(seq=7)},李娜\r\n" + f"{PID},王芳,是,1,多余\r\n"
+    ev = evidence_dir(tmp_path, "p.csv", text.encode())
+    code, rep = _report(tmp_path, ev, RULES)
+    n = filler.count("\n")
+    rows = {p["row"]: p for p in rep["data_problems"]}
+    assert n + 2 in rows and n + 3 in rows, rep["data_problems"]
+    assert rows[n + 2]["level"] == rows[n + 3]["level"] == "warning"
+
+
+# ----------------------------------------------------------------------------- round two (#13): printing never fails
+@pytest.mark.parametrize("encoding", ["gbk", "ascii", "latin-1"])
+@pytest.mark.parametrize("command", ["evaluate", "validate", "explain"])
+def test_printing_never_crashes_whatever_the_output_encoding(tmp_path, encoding, command):
+    args = {"evaluate": ["evaluate", "--as-of", "2022-12-15"], "validate": ["validate"], "explain": ["explain"]}
+    args["explain"] += ["1-1.S1a", "--evidence", str(ROOT / "evidence")]
+    base = [sys.executable, "-m", "complycheck", *args[command]]
+    plain = subprocess.run(base, cwd=ROOT, capture_output=True, timeout=120)
+    res = subprocess.run(
+        base, cwd=ROOT, capture_output=True, timeout=120, env={**os.environ, "PYTHONIOENCODING": encoding}
+    )
+    # every byte is of the encoding asked for, or (click's choice for a console that says ASCII) UTF-8
+    out = (res.stdout + res.stderr).decode("utf-8" if encoding == "ascii" else encoding, "strict")
+    assert res.returncode == plain.returncode and res.returncode in (0, 1), out[-500:]
+    assert "Traceback" not in out and "内部错误" not in out and "internal error" not in out
+    if encoding == "gbk" and command == "evaluate":  # Chinese stays; marks GBK lacks become the nearest it has
+        assert "验收不通过" in out and "√ [通过]" in out and "× [不通过]" in out and "✓" not in out

@@ -18,13 +18,20 @@ from conftest import make_id
         ("2022.10.31", date(2022, 10, 31)),
         ("20221031", date(2022, 10, 31)),
         ("2022年10月31日", date(2022, 10, 31)),
-        ("22.10.31", date(2022, 10, 31)),
+        ("22.10.31", None),  # two-digit year: 2022 or 1922?
+        ("22/10/05", None),
         ("44865", date(2022, 10, 31)),
         ("44835", date(2022, 10, 1)),
-        ("2022年11月", date(2022, 11, 30)),
+        ("60", None),  # Excel's 1900-02-29
+        ("2022年11月", None),  # month only: which day?
+        ("2022-11", None),
         ("2022-10-31 14:30:00", date(2022, 10, 31)),
+        ("2022-10-31T23:30:00+08:00", date(2022, 10, 31)),  # the date written, not shifted to UTC
+        ("2022-10-31T00:30:00-05:00", date(2022, 10, 31)),
         ("二〇二二年十月", None),
-        ("2022年10月—11月", date(2022, 11, 30)),
+        ("二〇二二年10月31日", date(2022, 10, 31)),
+        ("2022年10月—11月", None),
+        ("2022年10月1日—10月31日", date(2022, 10, 31)),
     ],
 )
 def test_parse_date(text, expected):
@@ -65,9 +72,10 @@ def test_parse_bool(text, expected):
     assert V.parse_bool(text) is expected
 
 
-def test_parse_bool_rejects_unknown_words():
+@pytest.mark.parametrize("text", ["也许", "X", "x"])  # a lone X is a tick to some, a cross to others
+def test_parse_bool_rejects_unknown_and_ambiguous_words(text):
     with pytest.raises(ValueError):
-        V.parse_bool("也许")
+        V.parse_bool(text)
 
 
 @pytest.mark.parametrize(
@@ -83,6 +91,12 @@ def test_parse_bool_rejects_unknown_words():
 )
 def test_parse_decimal_is_exact(text, expected):
     assert V.parse_decimal(text) == expected
+
+
+@pytest.mark.parametrize("text", ["1,5", "394.500,00", "12,34", "1_000", "1 000", "NaN", "Infinity", "0x10", "1" * 31])
+def test_parse_decimal_refuses_what_could_be_read_two_ways(text):
+    with pytest.raises(ValueError):
+        V.parse_decimal(text)
 
 
 def test_parse_int_rejects_fractions():

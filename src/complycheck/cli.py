@@ -117,6 +117,9 @@ def entry() -> None:
     long after it is typed: a 250 ms decay returns them as loading goes on (peak 1.05 GB -> 0.8 GB at 10^6 rows, no
     measurable cost). It must be set before polars loads; a value the user sets wins."""
     os.environ.setdefault("_RJEM_MALLOC_CONF", "dirty_decay_ms:250,muzzy_decay_ms:0")
+    from complycheck.console import tolerant_streams
+
+    tolerant_streams()
     import signal
 
     def stop(signum: int, frame: Any) -> None:  # `kill`, a CI timeout: unwind like Ctrl-C, removing temporary files,

@@ -6,7 +6,6 @@ ValueError with a short reason. Blank text is handled by the caller: blank is un
 
 from __future__ import annotations
 
-import calendar
 import re
 import unicodedata
 from datetime import date, datetime, timedelta
@@ -39,7 +38,6 @@ FALSE_WORDS = {
     "×",
     "✗",
     "✘",
-    "x",
     "n",
     "no",
     "false",
@@ -79,6 +77,10 @@ def normalize_text(raw: str) -> str:
     return s.strip()
 
 
+def _cn_year(s: str) -> str:
+    return "".join(_CN_DIGITS.get(c, c) for c in s)
+
+
 def parse_bool(s: str) -> bool:
     """是/否, 有/无, √/×, Y/N, 1/0, 达标/不达标, 合格/不合格, 已注册/未注册, 已签收 ..."""
     k = s.strip().lower()
@@ -89,12 +91,10 @@ def parse_bool(s: str) -> bool:
     raise ValueError(f"不是可识别的是/否值：{s!r}")
 
 
-def _cn_year(s: str) -> str:
-    return "".join(_CN_DIGITS.get(c, c) for c in s)
-
-
+_TIME = r"(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:\s*(?:Z|[+-]\d{2}:?\d{2}))?)?"
 _DATE_PATTERNS = [
-    re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$"),
+    # a time and a time-zone offset may follow: the date is the one written (the local calendar date), never shifted
+    re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})" + _TIME + "$"),
     re.compile(r"^(\d{4})年(\d{1,2})月(\d{1,2})[日号]?(?:\s*\d{1,2}[:时].*)?$"),
     re.compile(r"^(\d{4})(\d{2})(\d{2})$"),
 ]
@@ -115,32 +115,32 @@ def excel_serial_to_date(serial: float, date1904: bool = False) -> date:
     return EXCEL_EPOCH + timedelta(days=n)
 
 
-def parse_date(s: str, *, month_end: bool = True, date1904: bool = False) -> date:
-    """2022-10-31, 2022/10/31, 2022.10.31, 20221031, 2022年10月31日, 二〇二二年十月三十一日 (year only),
-    22.10.31, Excel serials (44865), month-only 2022年11月 (last day), and ranges (their end)."""
+def parse_date(s: str, *, date1904: bool = False) -> date:
+    """2022-10-31, 2022/10/31, 2022.10.31, 20221031, 2022年10月31日, 2022-10-31T23:30+08:00 (the date written),
+    Excel serials (44865). Ambiguous text is refused, never guessed: a month without a day (2022年11月, 2022-11, a
+    period of months), a two-digit year (22/10/05: 2022 or 1922, and which is the day?), Excel's phantom 1900-02-29
+    (serial 60). A period of days (2022年10月1日—10月31日) is read as its last day; a year in Chinese digits
+    (二〇二二年10月31日) is read."""
     t = _cn_year(s.strip())
     for pat in _DATE_PATTERNS:
         m = pat.match(t)
         if m:
             return _mk(int(m.group(1)), int(m.group(2)), int(m.group(3)), s)
-    m = _SHORT_YEAR.match(t)
-    if m:
-        return _mk(2000 + int(m.group(1)), int(m.group(2)), int(m.group(3)), s)
+    if _SHORT_YEAR.match(t):
+        raise ValueError(f"两位数年份有歧义，请写四位年份：{s!r}")
     if re.fullmatch(r"\d{1,5}(?:\.0+)?", t) and 1 <= float(t) <= 80000:
         return excel_serial_to_date(float(t), date1904)
-    for pat in _MONTH_ONLY:
-        m = pat.match(t)
-        if m:
-            y, mo = int(m.group(1)), int(m.group(2))
-            if not 1 <= mo <= 12:
-                break
-            return date(y, mo, calendar.monthrange(y, mo)[1] if month_end else 1)
+    if any(pat.match(t) for pat in _MONTH_ONLY):
+        raise ValueError(f"只有年月，没有日，不是具体日期：{s!r}")
     m = _RANGE.match(t)
-    if m and "年" in m.group(1):
+    if m and "年" in m.group(1):  # a period of days is read as its last day; a period of months is refused
         end = m.group(2)
         if "年" not in end:
             end = m.group(1).split("年")[0] + "年" + end
-        return parse_date(end, month_end=month_end, date1904=date1904)
+        try:
+            return parse_date(end, date1904=date1904)
+        except ValueError:
+            raise ValueError(f"一段时间，终点不是具体日期：{s!r}") from None
     raise ValueError(f"无法识别的日期：{s!r}")
 
 
@@ -151,11 +151,16 @@ def _mk(y: int, m: int, d: int, raw: str) -> date:
         raise ValueError(f"不存在的日期：{raw!r}") from None
 
 
-_NUM_CLEAN = re.compile(r"[,，\s元人张个户次项㎡]|m2$")
+_UNITS = re.compile(r"(?:元|人|张|个|户|次|项|㎡|m2)$")
+# a plain decimal, with thousands grouped by commas in threes or not at all, or in E notation (as Excel shows it);
+# never a decimal comma (1,5), European grouping (394.500,00), underscores (1_000) or other Python-only spellings
+_NUMBER = re.compile(r"[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|[+-]?\d+(?:\.\d+)?[eE][+-]?\d{1,3}|[+-]?\.\d+")
+MAX_NUMBER_DIGITS = 30
 
 
 def parse_decimal(s: str) -> Decimal:
-    """1,429,200.00 / 1429200元 / 77.23万元 / 85% (→ 0.85) / 约50 / 50余 → Decimal."""
+    """1,429,200.00 / 1429200元 / 77.23万元 / 85% (→ 0.85) / 约50 / 50余 → Decimal. Anything else that might be
+    read two ways (1,5 / 394.500,00 / 1_000 / 1 5) is refused."""
     t = s.strip()
     scale = Decimal(1)
     t = re.sub(r"^(约|大约|近)", "", t)
@@ -163,15 +168,23 @@ def parse_decimal(s: str) -> Decimal:
     if t.endswith("万元") or t.endswith("万"):
         scale = Decimal(10000)
         t = t[:-2] if t.endswith("万元") else t[:-1]
+    t = _UNITS.sub("", t.strip()).strip()
     pct = t.endswith("%")
     if pct:
-        t = t[:-1]
-    t = _NUM_CLEAN.sub("", t)
+        t = t[:-1].strip()
+    if len(t) > MAX_NUMBER_DIGITS + 10:
+        raise ValueError(f"数字过长（超过 {MAX_NUMBER_DIGITS} 位）：{s[:40]!r}")
+    if not _NUMBER.fullmatch(t):
+        if re.fullmatch(r"[+-]?[\d.,]+", t) and "," in t:
+            raise ValueError(f"逗号的用法有歧义（小数逗号或非三位分组），请写成 1234.56：{s!r}")
+        raise ValueError(f"不是数字：{s!r}")
+    if sum(c.isdigit() for c in t) > MAX_NUMBER_DIGITS:
+        raise ValueError(f"数字过长（超过 {MAX_NUMBER_DIGITS} 位）：{s[:40]!r}")
     try:
-        v = Decimal(t)
+        v = Decimal(t.replace(",", ""))
     except InvalidOperation:
         raise ValueError(f"不是数字：{s!r}") from None
-    if not v.is_finite():
+    if not v.is_finite() or abs(v.adjusted()) > 100:
         raise ValueError(f"不是有限数字：{s!r}")
     if pct:
         v = v / 100

@@ -28,6 +28,7 @@ MAX_FILE_BYTES = 2 * 1024 * 1024
 MAX_DEPTH = 40
 MAX_NODES = 200_000
 MAX_NUMBER_DIGITS = 30
+SURROGATE = re.compile("[\ud800-\udfff]")  # a lone surrogate (from an escape such as "\\ud800") is not Unicode text
 
 Path_ = tuple[str | int, ...]
 
@@ -190,9 +191,18 @@ def _construct(
     keys = {} if keys is None else keys
     positions[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
     if isinstance(node, ScalarNode):
+        if node.tag == "tag:yaml.org,2002:int" and len(node.value) > MAX_NUMBER_DIGITS:  # before int() reads it
+            raise _err(loader.file, node.start_mark, "数字过大", "number too large")
         value = loader.construct_object(node)
         if isinstance(value, int) and not isinstance(value, bool) and len(node.value) > MAX_NUMBER_DIGITS:
             raise _err(loader.file, node.start_mark, "数字过大", "number too large")
+        if isinstance(value, str) and SURROGATE.search(value):
+            raise _err(
+                loader.file,
+                node.start_mark,
+                "文本含有无效的 Unicode（单独的代理码位，如 \\ud800）",
+                "text holds invalid Unicode (a lone surrogate such as \\ud800)",
+            )
         return value
     if isinstance(node, SequenceNode):
         return [_construct(loader, child, path + (i,), positions, keys) for i, child in enumerate(node.value)]
@@ -202,7 +212,7 @@ def _construct(
         for knode, vnode in node.value:
             if not isinstance(knode, ScalarNode):
                 raise _err(loader.file, knode.start_mark, "键必须是简单文本", "keys must be plain text")
-            key = loader.construct_object(knode)
+            key = _construct(loader, knode, path, {}, None)
             key = str(key) if not isinstance(key, str) else key
             if key in seen:
                 raise _err(
@@ -254,7 +264,9 @@ def _load_fast(text: str, file: str) -> YamlDoc | None:
             raise _Fallback()
         tag = _RESOLVER.resolve(ScalarNode, ev.value, ev.implicit)  # type: ignore[no-untyped-call]  # untyped stub
         conv = _SCALARS.get(tag)
-        if conv is None:
+        if conv is None or len(ev.value) > MAX_NUMBER_DIGITS and tag == "tag:yaml.org,2002:int":
+            raise _Fallback()
+        if SURROGATE.search(ev.value):
             raise _Fallback()
         value = conv(ev.value)
         if isinstance(value, int) and not isinstance(value, bool) and len(ev.value) > MAX_NUMBER_DIGITS:
@@ -362,6 +374,12 @@ def load_yaml_text(text: str, file: str, fast: bool = True) -> YamlDoc:
         ) from None
     except RecursionError:
         raise RuleFileError("嵌套过深", Location(file), "nesting too deep") from None
+    except Exception as e:  # anything else the parser raises on hostile text is still an input error, never a crash
+        raise RuleFileError(
+            f"YAML 无法读取：{type(e).__name__}: {_short(e)}",
+            Location(file),
+            f"YAML cannot be read: {type(e).__name__}: {_short(e)}",
+        ) from None
     finally:
         if loader is not None:
             loader.dispose()
@@ -375,6 +393,14 @@ def _short(e: Exception) -> str:
 def load_yaml_file(path: Path, display: str | None = None) -> YamlDoc:
     """Read and parse a YAML file with size, encoding and syntax checks."""
     name = display or str(path)
+    try:
+        str(path).encode("utf-8")
+    except UnicodeEncodeError:  # a name of bytes that are not UTF-8 (Python holds them as lone surrogates)
+        raise RuleFileError(
+            "文件名不是有效的 UTF-8/Unicode，请改名",
+            Location(name),
+            "the file name is not valid UTF-8/Unicode; rename it",
+        ) from None
     try:
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:

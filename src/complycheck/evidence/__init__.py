@@ -137,7 +137,18 @@ def load_table(
             where,
             f"unsupported file type '{path.suffix}' (CSV, XLSX, JSON, YAML)",
         )
-    sheet = reader.read(path, display, entry)
+    try:
+        sheet = reader.read(path, display, entry)
+    except ComplycheckError:
+        raise
+    except Exception as e:  # whatever a parser raises on a hostile file is an input error, never a crash
+        from complycheck.evidence.sheet import short_error
+
+        raise EvidenceError(
+            f"无法读取：{type(e).__name__}: {short_error(e)}",
+            Location(display),
+            f"cannot read: {type(e).__name__}: {short_error(e)}",
+        ) from None
     try:
         return build_table(sheet, ds, display, entry, columns, id_columns, spill=spill, on_rows=on_rows)
     finally:

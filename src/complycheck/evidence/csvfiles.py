@@ -129,6 +129,7 @@ def read_csv_exact(path: Path, display: str, encoding: str | None = None) -> Raw
         text = text[1:]
     delim = _delimiter(text[:8192])
     rows: list[list[Any]] = []
+    lengths: list[int] = []
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delim, strict=True)
     try:
         for row in reader:
@@ -139,13 +140,14 @@ def read_csv_exact(path: Path, display: str, encoding: str | None = None) -> Raw
                     f"row {len(rows) + 1} has too many columns ({len(row)})",
                 )
             rows.append([c if c != "" else None for c in row])
+            lengths.append(len(row))
     except csv.Error as e:
         raise EvidenceError(
             f"CSV 格式错误（第 {len(rows) + 1} 条记录，文件第 {reader.line_num} 行）：{e}",
             Location(display, len(rows) + 1, row_label="row"),
             f"malformed CSV (record {len(rows) + 1}, file line {reader.line_num}): {e}",
         ) from None
-    return RawSheet(rows, None, enc)
+    return RawSheet(rows, None, enc, lengths=lengths)
 
 
 class FastReadFailed(Exception):
@@ -266,4 +268,29 @@ def _read_csv_fast(
         lazy.head(HEAD_ROWS)
     except FastReadFailed:
         return None
+    if _ragged(source, delim, width):  # polars pads short records and may drop long ones silently: the exact reader
+        return None  # names each
     return lazy
+
+
+def _ragged(source: Path, delim: str, width: int) -> bool:
+    """Whether any line that is not blank has other than `width` fields (quoted text taken out first; a quoted line
+    break also counts as ragged). One streamed pass over the file."""
+    import polars as pl
+
+    try:
+        lines = pl.scan_csv(
+            source,
+            has_header=False,
+            separator="\x00",
+            quote_char=None,
+            schema={"l": pl.String},
+            truncate_ragged_lines=True,
+            raise_if_empty=False,
+            encoding="utf8-lossy",
+        )
+        fields = pl.col("l").str.replace_all('"[^"]*"', "").str.count_matches(delim, literal=True) + 1
+        odd = lines.filter(pl.col("l").str.contains(r"\S").fill_null(False) & (fields != width)).head(1).collect()
+    except pl.exceptions.PolarsError:
+        return True
+    return odd.height > 0

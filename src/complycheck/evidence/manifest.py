@@ -72,4 +72,26 @@ def read_manifest(root: Path) -> tuple[Path, YamlDoc]:
     problems = validate(doc, "manifest")
     if problems:
         raise ErrorList([EvidenceError(p.message, p.location, p.message_en) for p in problems])
+    bad = [
+        EvidenceError(
+            f"文件名“{name!a}”含有控制字符或无效的 Unicode，拒绝读取",
+            doc.where(("datasets", ds, "file")),
+            f"file name {name!a} holds control characters or invalid Unicode; refused",
+        )
+        for ds, entry in doc.data["datasets"].items()
+        if isinstance(name := entry.get("file"), str) and not _plain_name(name)
+    ]
+    if bad:
+        raise ErrorList(list(bad))
     return mpath, doc
+
+
+def _plain_name(name: str) -> bool:
+    """A file name the system can be asked about: valid Unicode (no lone surrogates), no NUL or control characters."""
+    import re
+
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return not re.search(r"[\x00-\x1f\x7f]", name)

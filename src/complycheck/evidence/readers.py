@@ -162,10 +162,45 @@ def _plain(v: Any) -> Any:
     return v
 
 
+MAX_NUMBER_DIGITS = 30
+
+
+def _json_int(text: str) -> int:
+    if len(text.lstrip("-")) > MAX_NUMBER_DIGITS:
+        raise _TooLong(text)
+    return int(text)
+
+
+class _TooLong(ValueError):
+    """A JSON integer of more digits than any figure in evidence has."""
+
+
+def _no_surrogates(data: Any, display: str) -> None:
+    """Text (values and keys) must be Unicode: a lone surrogate from a `\\ud800` escape is refused, with its record."""
+    from complycheck.yamlsource import SURROGATE
+
+    records = data if isinstance(data, list) else [data]
+    for i, rec in enumerate(records):
+        stack = [rec]
+        while stack:
+            v = stack.pop()
+            if isinstance(v, dict):
+                stack.extend(v.keys())
+                stack.extend(v.values())
+            elif isinstance(v, list):
+                stack.extend(v)
+            elif isinstance(v, str) and SURROGATE.search(v):
+                raise EvidenceError(
+                    f"第 {i + 1} 条记录含有无效的 Unicode（单独的代理码位，如 \\ud800）",
+                    Location(display, i + 2, row_label="row"),
+                    f"record {i + 1} holds invalid Unicode (a lone surrogate such as \\ud800)",
+                )
+
+
 def read_json(path: Path, display: str) -> RawSheet:
     raw = path.read_bytes()
     try:
-        data = json.loads(raw.decode(detect_encoding(raw)).lstrip("\ufeff"))
+        data = json.loads(raw.decode(detect_encoding(raw)).lstrip("\ufeff"), parse_int=_json_int)
     except UnicodeDecodeError:
         raise EvidenceError("JSON 文件编码无法识别", Location(display), "JSON file encoding not recognised") from None
     except json.JSONDecodeError as e:
@@ -174,6 +209,17 @@ def read_json(path: Path, display: str) -> RawSheet:
         ) from None
     except RecursionError:
         raise EvidenceError("JSON 嵌套过深", Location(display), "JSON nested too deeply") from None
+    except _TooLong:
+        raise EvidenceError(
+            f"JSON 中有超过 {MAX_NUMBER_DIGITS} 位的整数",
+            Location(display),
+            f"JSON holds an integer of more than {MAX_NUMBER_DIGITS} digits",
+        ) from None
+    except (ValueError, OverflowError, UnicodeError) as e:  # anything else the parser raises on hostile bytes
+        raise EvidenceError(
+            f"JSON 无法读取：{short_error(e)}", Location(display), f"JSON cannot be read: {short_error(e)}"
+        ) from None
+    _no_surrogates(data.get("rows", data) if isinstance(data, dict) else data, display)
     return read_records(data, display)
 
 

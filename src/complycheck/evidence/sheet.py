@@ -17,6 +17,11 @@ MAX_COLUMNS = 500
 FAST_CSV_BYTES = 1024 * 1024
 HEAD_ROWS = 16
 MAX_XLSX_CELLS = 60_000_000
+# Excel's 1900 date system counts a 1900-02-29 that never was (serial 60), and the workbook reader gives serials 59 and
+# 60 the same date: a date cell before 1900-03-01 cannot be told apart from it, so it is read as that date, which
+# does not exist, and reported as unreadable
+EXCEL_FIRST_SURE_DATE = (1900, 3, 1)
+EXCEL_PHANTOM = "1900-02-29"
 
 
 @dataclass
@@ -30,6 +35,7 @@ class RawSheet:
     date1904: bool = False
     records: bool = False  # came from JSON/YAML records: an empty list is an empty table, not a missing header
     frame: Any = None
+    lengths: list[int] | None = None  # CSV: the number of fields each record had (a short record is reported)
 
     def head_rows(self, n: int = HEAD_ROWS) -> list[list[Any]]:
         if self.frame is not None:
@@ -62,6 +68,8 @@ class RawSheet:
         for j in wanted:
             values = list(by_col[j]) if by_col is not None else [(r[j] if j < len(r) else None) for r in self.rows]
             cols.append(text_series(f"c{j}", values))
+        if self.lengths is not None and len(self.lengths) == len(self.rows):
+            cols.append(pl.Series("__len", self.lengths, dtype=pl.Int32))
         return pl.DataFrame(cols) if cols else pl.DataFrame()
 
     def string_batches(
@@ -94,7 +102,12 @@ def text_series(name: str, values: list[Any]) -> Any:
         from datetime import date, datetime
 
         if kind in (datetime, date):
-            return pl.Series(name, values).dt.strftime("%Y-%m-%d")
+            out = pl.Series(name, values)
+            early = (out < date(*EXCEL_FIRST_SURE_DATE)).fill_null(False)
+            text = out.dt.strftime("%Y-%m-%d")
+            return (
+                text.zip_with(~early, pl.Series([EXCEL_PHANTOM], dtype=pl.String)).alias(name) if early.any() else text
+            )
         if kind is int:
             return pl.Series(name, values, dtype=pl.Int64, strict=False).cast(pl.String)
         if kind is float:
@@ -116,10 +129,9 @@ def cell_text(v: Any) -> str | None:
         return v
     if isinstance(v, bool):
         return "是" if v else "否"
-    if isinstance(v, datetime):
-        return v.date().isoformat()
     if isinstance(v, date):
-        return v.isoformat()
+        d = v.date() if isinstance(v, datetime) else v
+        return EXCEL_PHANTOM if d < date(*EXCEL_FIRST_SURE_DATE) else d.isoformat()
     if isinstance(v, float):
         if v != v:
             return None

@@ -16,7 +16,8 @@ from complycheck.evidence.sheet import RawSheet
 from complycheck.idnumbers import birth_column, birth_dates, id_key_column, id_keys
 from complycheck.model import Column, Dataset, Problem, Table
 
-SUMMARY_ROW = re.compile(r"^(合计|总计|小计|备注|注[:：]|说明[:：]?|填表人|制表人)")
+SUMMARY_ROW = re.compile(r"^\s*(合\s*计|总\s*计|小\s*计|备\s*注|注[:：]|说明[:：]?|填表人|制表人)")
+TOTAL_ROW = re.compile(r"^\s*(合\s*计|总\s*计)")  # what follows a grand total is not data (notes, a second table)
 
 
 BATCH_ROWS = 250_000
@@ -101,6 +102,7 @@ def build_table(
     typed = [c for c in ds.columns.values() if columns is None or c.name in columns]
     id_cols = [c.name for c in typed if c.type == "id_number" and (id_columns is None or c.name in id_columns)]
     typer = _Typer(typed, colmap, len(headers), sheet.date1904, file, sheet.sheet, id_cols)
+    typer.need = max((i + 1 for i, h in enumerate(headers) if h), default=0)
     try:
         parts = []
         done = 0
@@ -146,6 +148,12 @@ class _Typer:
         self.file, self.sheet, self.id_cols = file, sheet, id_cols
         self.summary: list[Problem] = []
         self.extra: list[Problem] = []
+        self.short: list[Problem] = []
+        # the last header cell that holds a name: a record with fewer fields than that is short
+        self.need = width
+        self.total_row: int | None = None  # the 0-based record index of the first 合计/总计 row
+        self.below_total = 0  # records with data below it
+        self.first_below: int | None = None
         self.cols = {c.name: ColumnState() for c in typed}
         self.spilled = 0
 
@@ -153,21 +161,23 @@ class _Typer:
         """Row-wise work done as the records stream in: strip the cells typed, drop blank records."""
         import polars as pl
 
-        cells = [c for c in lf.collect_schema().names() if c != "__idx"]
+        cells = [c for c in lf.collect_schema().names() if not c.startswith("__")]
         used = {f"c{i}" for name, i in self.colmap.items() if name in self.cols} & set(cells)
         stripped = {c: pl.col(c).str.strip_chars() for c in sorted(used)}
         lf = lf.with_columns(
             [pl.when(e.str.len_bytes() > 0).then(e).alias(c) for c, e in stripped.items()]
         )  # blank: null
-        # a row is blank when no cell holds anything (cells no rule reads are not stripped: a cheap length test)
+        # a row is blank when no cell holds anything but spaces (cells no rule reads are not stripped, only tested)
         nonblank = (
             pl.any_horizontal(
-                [pl.col(c).is_not_null() if c in used else pl.col(c).str.len_bytes() > 0 for c in cells]
+                [pl.col(c).is_not_null() if c in used else pl.col(c).str.contains(r"\S") for c in cells]
             ).fill_null(False)
             if cells
             else pl.lit(False)
         )
-        lf = lf.filter(nonblank).with_columns(_summary_flag(cells).alias("__summary"))
+        lf = lf.filter(nonblank).with_columns(
+            _summary_flag(cells).alias("__summary"), _summary_flag(cells, TOTAL_ROW).alias("__total")
+        )
         # ID numbers: upper-cased, with an integer key for each well-formed one and (where a rule reads it) the birth
         # date of each valid one, computed as the records stream in
         ids = {f"c{self.colmap[c.name]}": c.name for c in self.typed if c.type == "id_number" and c.name in self.colmap}
@@ -188,8 +198,24 @@ class _Typer:
         import polars as pl
 
         if "__summary" not in stripped.columns:  # an empty batch made up when nothing followed the header
-            stripped = stripped.with_columns(pl.lit(False).alias("__summary"))
+            stripped = stripped.with_columns(pl.lit(False).alias("__summary"), pl.lit(False).alias("__total"))
         cells = [c for c in stripped.columns if not c.startswith("__")]
+        stripped = self._drop_below_total(stripped)
+        if "__len" in stripped.columns:  # CSV: a record with fewer fields than the header, reported like a long one
+            short = stripped.filter(pl.col("__len") < self.need)
+            for idx, n in short.select("__idx", "__len").head(MAX_PROBLEMS_PER_COLUMN - len(self.short)).iter_rows():
+                self.short.append(
+                    Problem(
+                        self.file,
+                        self.sheet,
+                        idx + 1,
+                        None,
+                        f"本行只有 {n} 个单元格，少于表头的 {self.need} 列；缺少的按空白（未知）处理",
+                        f"the row has {n} cells, fewer than the header's {self.need}; the missing ones are blank "
+                        "(unknown)",
+                        "warning",
+                    )
+                )
         stripped = _drop_summary_rows(stripped, cells, self.file, self.sheet, self.summary)
         extra = [c for c in cells if int(c[1:]) >= self.width]
         if extra and len(self.extra) < MAX_PROBLEMS_PER_COLUMN:
@@ -244,6 +270,24 @@ class _Typer:
         del stripped
         return pl.DataFrame(out + hidden)
 
+    def _drop_below_total(self, df: Any) -> Any:
+        """Records after the first 合计/总计 row are not data: dropped, counted and reported once (in `finish`)."""
+        import polars as pl
+
+        if "__total" not in df.columns:
+            return df
+        if self.total_row is None:
+            hits = df.filter(pl.col("__total"))["__idx"]
+            if not hits.len():
+                return df.drop("__total")
+            self.total_row = int(hits[0])
+        below = df.filter(pl.col("__idx") > self.total_row)
+        if below.height:
+            self.below_total += below.height
+            if self.first_below is None:
+                self.first_below = int(below["__idx"][0])
+        return df.filter(pl.col("__idx") <= self.total_row).drop("__total")
+
     def keep(self, part: Any, spill: Path | None, name: str) -> Any:
         """A typed batch, kept in memory or, for a very large submission, written to the spill folder (its path)."""
         if spill is None:
@@ -290,20 +334,33 @@ class _Typer:
                 if frame[name].n_chunks() > 1:
                     frame = frame.with_columns(frame[name].rechunk())
         problems.extend(self.summary)
+        if self.first_below is not None and self.total_row is not None:
+            problems.append(
+                Problem(
+                    self.file,
+                    self.sheet,
+                    self.first_below + 1,
+                    None,
+                    f"合计/总计行（第 {self.total_row + 1} 行）以下的 {self.below_total} 行不是数据，已跳过",
+                    f"{self.below_total} rows below the total row (row {self.total_row + 1}) are not data; skipped",
+                    "warning",
+                )
+            )
         problems.extend(self.extra)
+        problems.extend(self.short)
         for c in self.typed:
             problems.extend(self.cols[c.name].report(c, self.file, self.sheet))
         return frame
 
 
-def _summary_flag(cells: list[str]) -> Any:
+def _summary_flag(cells: list[str], pattern: re.Pattern[str] = SUMMARY_ROW) -> Any:
     """合计/总计/备注 rows: those whose first non-empty cell of the first two starts so."""
     import polars as pl
 
     if not cells:
         return pl.lit(False)
     first = pl.coalesce([pl.when(pl.col(c).str.len_bytes() > 0).then(pl.col(c)) for c in cells[:2]])
-    return first.str.contains(SUMMARY_ROW.pattern).fill_null(False)
+    return first.str.contains(pattern.pattern).fill_null(False)
 
 
 def _drop_summary_rows(df: Any, cells: list[str], file: str, sheet: str | None, problems: list[Problem]) -> Any:

@@ -293,3 +293,12 @@ def test_a_person_with_an_invalid_id_is_shown_with_a_probable_match_never_a_pass
     f = res.failures[0]
     assert f.row == 3 and "可能匹配 visits.json 第 3 行" in f.reason and "not a pass" in f.reason_en
     assert res.details["probable_matches"] == 1 and bad not in f.reason + str(f.values)
+
+
+def test_an_id_number_born_after_the_evaluation_date_is_invalid():
+    future = make_id(born="20230105", seq=9)
+    rows = people((P1, "甲", "", "是", "", "", "", ""), (future, "乙", "", "是", "", "", "", ""))
+    _, r = run_rules(rule("    from: people\n    expect: valid_id(id_number)\n"), people=rows)
+    assert r["R"].status == "fail" and (r["R"].measured.numerator, r["R"].measured.denominator) == (1, 2)
+    _, r = run_rules(rule("    from: people\n    expect: valid_id(id_number)\n"), as_of=date(2023, 2, 1), people=rows)
+    assert r["R"].status == "pass"

@@ -24,12 +24,15 @@ def _id_argument(c: Compiler, n: ast.Call, args: list[Node]) -> list[Node]:
 
 
 def _birth_of(node: Node, value: Any, ctx: EvalContext) -> Any:
-    """The birth-date column for an ID argument: the loader's cached one for a plain column, else computed."""
+    """The birth-date column for an ID argument: the loader's cached one for a plain column, else computed. A number
+    whose birth date is after the evaluation date is invalid: nobody was born after the acceptance."""
     import polars as pl
 
     if node.col is not None and ctx.id_birth_cached:
-        return pl.col(ids.birth_column(node.col))
-    return ids.pl_birth_date(lift(value))
+        born = pl.col(ids.birth_column(node.col))
+    else:
+        born = ids.pl_birth_date(lift(value))
+    return pl.when(born <= pl.lit(ctx.as_of)).then(born).otherwise(None)
 
 
 def _id_columnar(kind: str) -> Callable[[list[Node], list[Any], EvalContext], Any]:
@@ -52,9 +55,11 @@ def _id_columnar(kind: str) -> Callable[[list[Node], list[Any], EvalContext], An
 # ----------------------------------------------------------------------------- ID numbers
 @func("valid_id", ("id",), "bool", check=_id_argument, columnar=_id_columnar("valid_id"))
 def _valid_id() -> Forms:
-    """True when a resident ID number is valid: 18 characters, a real birth date, correct GB 11643 check character.
+    """True when a resident ID number is valid: 18 characters, a real birth date not after the evaluation date,
+    correct GB 11643 check character. A 15-digit number of the first generation is accepted: the loaders upgrade it
+    to 18 digits (19 before the year, the check character computed) and it is then checked like any other.
 
-    Example: `valid_id(id_number)`; an Excel-mangled `1.50502E+17` is invalid."""
+    Example: `valid_id(id_number)`; an Excel-mangled `1.50502E+17` is invalid, so is one born after `as_of`."""
     return (lambda s: None if s is None else ids.id_problem(s) is None), None
 
 

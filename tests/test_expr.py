@@ -184,3 +184,10 @@ def test_round_rounds_half_up_on_columns_as_on_constants(text, expected):
     assert float(frame.select(c.build(Ctx()))[:, 0][0]) == expected
     k = compile_expr(f"round({text}, 2)", scope(row=False), Location("r.yaml", 1, 1), "x")
     assert float(k.build(Ctx())) == expected
+
+
+@pytest.mark.parametrize("text", ["None", "1 / 0 > 0", "True", "params.share > 0.1", "as_of > date('2022-01-01')"])
+def test_a_condition_that_does_not_depend_on_the_row_is_refused_with_its_place(text):
+    with pytest.raises(ComplycheckError, match="does not depend on the row") as e:
+        compile_expr(text, scope(), Location("r.yaml", 7, 14), "规则 R 的 expect", "bool")
+    assert e.value.location.line == 7

@@ -224,6 +224,13 @@ def compile_expr(
         raise ExpressionError(f"{what}：表达式嵌套过深", loc, f"{we}: expression nested too deeply") from None
     if want == "bool":
         c.need_bool(node, tree)
+        if node.const and scope.row:
+            raise ExpressionError(
+                f"{what}：条件不随行变化（常量 {str(text).strip()[:40]}），不能作为逐行的条件",
+                loc,
+                f"{we}: the condition does not depend on the row (constant {str(text).strip()[:40]}); "
+                "it cannot decide rows",
+            )
     if want == "const" and not node.const:
         raise ExpressionError(
             f"{what}：这里需要不随行变化的值（参数、合同字段或聚合）",

@@ -327,8 +327,12 @@ def build(out: Path) -> dict[str, dict]:
         cs, ss = R.randint(30, 50), R.randint(30, 50)
         tot = cs + ss
         evals.append([c["编号"], c["名称"], day(date(2022, 10, 20), date(2022, 11, 25)), cs, ss, tot, "优" if tot >= 90 else "良" if tot >= 80 else "中" if tot >= 60 else "差", "赵评估、钱评估"])
-    write_xlsx(out / "养老服务中心绩效评价结果.xlsx", "评价结果", ["编号", "名称", "评价日期", "建设得分", "服务管理得分", "总分", "等次", "评价人员"], evals)
-    add("centre_evaluations", "养老服务中心绩效评价结果.xlsx", "1-1", ["1-1.S4a", "1-1.D3"])
+    # the evaluators who scored the centres (the names in 评价人员), on a second sheet, each with a declaration below (1-1.S5b)
+    panel = [["姓名", "品目号", "职责", "工作单位"], ["赵评估", "1-1", "评价人员（评分）", "内蒙古民族大学"], ["钱评估", "1-1", "评价人员（评分）", "通辽职业学院"]]
+    write_xlsx(out / "养老服务中心绩效评价结果.xlsx", "评价结果", ["编号", "名称", "评价日期", "建设得分", "服务管理得分", "总分", "等次", "评价人员"], evals,
+               extra_sheets={"评价人员名单": panel})
+    add("centre_evaluations", "养老服务中心绩效评价结果.xlsx", "1-1", ["1-1.S4a", "1-1.D3", "1-1.S5b"], sheet="评价结果")
+    manifest["evaluator_roster"] = {"file": "养老服务中心绩效评价结果.xlsx", "sheet": "评价人员名单"}
 
     households = []
     for i in range(2000):
@@ -481,10 +485,15 @@ def build(out: Path) -> dict[str, dict]:
     docs = [("调查报告", "通辽市养老服务机构基本情况调查报告", "2022-11-28", "1-1"), ("绩效评价报告", "养老提升行动绩效评价报告", "2022-11-29", "1-1"),
             ("评价方案", "居家社区养老服务中心绩效评价方案及指标体系", "2022-10-12", "1-1"), ("评分表", "58所中心评分表汇编", "2022-11-26", "1-1"),
             ("抽样方案", "适老化改造抽检抽样方案", "2022-10-12", "1-1"), ("疫情防控方案", "社会组织集中培训疫情防控方案", "2022-11-01", "1-2"),
-            ("实地考察记录", "社会组织评估实地考察记录", "2022-11-15", "1-2"), ("专家评分表", "社会组织评估专家评分表", "2022-11-18", "1-2"),
             ("活动成效佐证", "社区社会组织活动成效佐证材料", "2022-11-25", "1-3"), ("志愿者招募方案", "科尔沁区社区志愿者招募方案", "2022-09-21", "1-3"),
             ("困难群众需求汇总表", "试点社区困难群众需求汇总表", "2022-11-21", "1-3"), ("社区慈善救助实施计划", "社区慈善救助实施计划", "2022-10-08", "1-3")]
-    write_yaml(out / "方案计划报告清单.yaml", [{"文件类型": t, "标题": ti, "日期": d, "品目号": li, "文件": f"文件/{ti}.pdf"} for t, ti, d, li in docs])
+    docs = [(t, ti, d, li, None) for t, ti, d, li in docs]
+    for o, r in zip(orgs, orows):  # one on-site record and one expert scoring sheet per evaluated organisation (1-2.S2c)
+        code, org, evaluated = o["统一社会信用代码"], o["社会组织名称"], r[7]
+        docs += [("实地考察记录", f"{org}评估实地考察记录", (evaluated - timedelta(days=3)).isoformat(), "1-2", code),
+                 ("专家评分表", f"{org}评估专家评分表", evaluated.isoformat(), "1-2", code)]
+    write_yaml(out / "方案计划报告清单.yaml", [{"文件类型": t, "标题": ti, "日期": d, "品目号": li, "统一社会信用代码": code, "文件": f"文件/{ti}.pdf"}
+                                         for t, ti, d, li, code in docs])
     add("documents", "方案计划报告清单.yaml", "contract", ["1-1.D3", "1-1.S5b", "1-2.S1d", "1-2.S2c", "1-3.S5", "1-3.S7", "1-3.R12", "1-3.R13"])
     atts = [("数据真实性承诺书", "1-1", "张主任", "中心主任", "2022-11-30"), ("无利益冲突声明", "1-1", "赵评估", "评价人员", "2022-10-15"),
             ("无利益冲突声明", "1-1", "钱评估", "评价人员", "2022-10-15"), ("评估报告真实性承诺", "1-2", "张主任", "中心主任", "2022-11-25")]

@@ -302,3 +302,14 @@ def test_an_id_number_born_after_the_evaluation_date_is_invalid():
     assert r["R"].status == "fail" and (r["R"].measured.numerator, r["R"].measured.denominator) == (1, 2)
     _, r = run_rules(rule("    from: people\n    expect: valid_id(id_number)\n"), as_of=date(2023, 2, 1), people=rows)
     assert r["R"].status == "pass"
+
+
+def test_a_chinese_header_typed_as_a_name_gets_the_column_key_suggested():
+    import pytest
+
+    from complycheck.errors import ComplycheckError
+
+    for typed in ("姓名", "旗县市区", "是否 合格", "公民身份号"):
+        with pytest.raises(ComplycheckError) as e:
+            pack_with(rule(f"    from: people\n    expect: present({typed.replace(' ', '')})\n"))
+        assert "did you mean column" in str(e.value), (typed, str(e.value))

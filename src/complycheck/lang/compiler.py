@@ -121,6 +121,9 @@ class Compiler:
             raise self.err(n, zh, en)
         options = list(s.columns) + list(s.datasets) + ["as_of", "params", "contract"] + list(REGISTRY)
         hz, he = self.suggest(name, options)
+        key = header_key(name, s.headers)
+        if key is not None and (key in s.columns or not s.row):
+            hz, he = f"，是不是列“{key}”（表头“{name}”）？", f"; did you mean column '{key}' (header '{name}')?"
         if not s.row and name in s.columns:
             raise self.err(
                 n,
@@ -209,6 +212,23 @@ class Compiler:
     v_BinOp = operators.v_BinOp
     v_Compare = operators.v_Compare
     v_Call = calls.v_Call
+
+
+def header_key(name: str, headers: dict[str, str]) -> str | None:
+    """The column key a Chinese header (or alias) typed as a name stands for: exact, after NFKC and without spaces
+    and punctuation, or the closest one."""
+    import unicodedata
+
+    def loose(s: str) -> str:
+        return "".join(ch for ch in unicodedata.normalize("NFKC", s) if ch.isalnum())
+
+    if name in headers:
+        return headers[name]
+    by_loose = {loose(h): k for h, k in headers.items()}
+    if loose(name) in by_loose:
+        return by_loose[loose(name)]
+    close = difflib.get_close_matches(loose(name), list(by_loose), n=1, cutoff=0.6)
+    return by_loose[close[0]] if close else None
 
 
 def compile_expr(

@@ -84,6 +84,7 @@ class Scope:
     deadlines: dict[str, date]
     population: str | None = None  # in `measure`, bare columns refer to this view
     row: bool = True
+    headers: dict[str, str] = field(default_factory=dict)  # Chinese header or alias (NFKC, simplified) -> column key
 
 
 @dataclass

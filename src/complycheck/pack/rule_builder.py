@@ -170,8 +170,12 @@ class PackBuilder(Sections):
             )
         cfields, deadlines = contract.fields(), contract.deadlines()
 
+        src_name = ((r.get("with") or {}).get(source) or {}).get("from", source)
+        src_columns = datasets[src_name].columns if src_name in datasets else {}
+        headers = {h: c.name for c in src_columns.values() for h in (c.header, *c.aliases, c.header_en) if h}
+
         def scope(cols: dict[str, str], row: bool = True, population: str | None = None) -> Scope:
-            return Scope(cols, types, pvals, cfields, deadlines, population, row)
+            return Scope(cols, types, pvals, cfields, deadlines, population, row, headers)
 
         def comp(key: tuple[Any, ...], text: Any, sc: Scope, want: str | None = None) -> Compiled | None:
             if text is None:

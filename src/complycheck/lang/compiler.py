@@ -121,7 +121,7 @@ class Compiler:
             raise self.err(n, zh, en)
         options = list(s.columns) + list(s.datasets) + ["as_of", "params", "contract"] + list(REGISTRY)
         hz, he = self.suggest(name, options)
-        key = header_key(name, s.headers)
+        key = header_key(name, s.headers, fuzzy=not hz)
         if key is not None and (key in s.columns or not s.row):
             hz, he = f"，是不是列“{key}”（表头“{name}”）？", f"; did you mean column '{key}' (header '{name}')?"
         if not s.row and name in s.columns:
@@ -214,7 +214,7 @@ class Compiler:
     v_Call = calls.v_Call
 
 
-def header_key(name: str, headers: dict[str, str]) -> str | None:
+def header_key(name: str, headers: dict[str, str], fuzzy: bool = True) -> str | None:
     """The column key a Chinese header (or alias) typed as a name stands for: exact, after NFKC and without spaces
     and punctuation, or the closest one."""
     import unicodedata
@@ -227,7 +227,7 @@ def header_key(name: str, headers: dict[str, str]) -> str | None:
     by_loose = {loose(h): k for h, k in headers.items()}
     if loose(name) in by_loose:
         return by_loose[loose(name)]
-    close = difflib.get_close_matches(loose(name), list(by_loose), n=1, cutoff=0.6)
+    close = difflib.get_close_matches(loose(name), list(by_loose), n=1, cutoff=0.6) if fuzzy else []
     return by_loose[close[0]] if close else None
 
 

@@ -7,7 +7,7 @@ import pytest
 from complycheck.errors import ErrorList
 from complycheck.pack import load_pack_texts
 from complycheck.ruletests import default_as_of, load_tests
-from conftest import CONTRACT
+from conftest import CONTRACT, ROOT
 
 RULE = "rules:\n  - id: R\n    line_item: A\n    clauses: [X.1]\n    title: t\n    from: people\n    min: 1\n"
 TEST = "tests:\n  - name: one\n    rule: R\n    datasets: {people: []}\n    expect: fail\n"
@@ -40,3 +40,33 @@ def test_a_pack_without_dates_requires_as_of_in_each_test(tmp_path):
         load_tests(pack, tmp_path)
     (err,) = e.value.errors
     assert err.location.line == 2 and "as_of" in err.message_en
+
+
+def test_templates_are_named_by_title_carry_chinese_notes_and_skip_bureau_registers(cli, tmp_path):
+    import yaml
+    from openpyxl import load_workbook
+
+    from complycheck.pack import load_pack
+
+    rules = ROOT / "examples" / "home-care-visits" / "rules"
+    pack = load_pack(rules)
+    bureau = {n for n, ds in pack.datasets.items() if ds.owner == "bureau"}
+    assert bureau  # the enrolled list is the bureau's
+    out = tmp_path / "tpl"
+    code, _, _ = cli("template", "--rules", str(rules), "--output", str(out))
+    assert code == 0
+    manifest = yaml.safe_load((out / "manifest.yaml").read_text("utf-8"))["datasets"]
+    assert set(manifest) == {n for n in pack.datasets if n not in bureau}
+    for name, entry in manifest.items():
+        assert (
+            entry["file"] == pack.datasets[name].title.replace("/", "、") + ".xlsx" and (out / entry["file"]).exists()
+        )
+    name, entry = next(iter(manifest.items()))
+    ws = load_workbook(out / entry["file"]).worksheets[0]
+    first = next(iter(pack.datasets[name].columns.values()))
+    assert ws["A1"].value == first.header and ws["A1"].comment.text.startswith("类型：")
+    assert ("必填" if first.required else "可留空") in ws["A1"].comment.text
+    code, _, _ = cli("template", "--rules", str(ROOT / "rules"), "--output", str(tmp_path / "csv"), "--csv")
+    assert (tmp_path / "csv" / "承诺书、声明、签章文件.csv").exists()  # a "/" in a title never makes a folder
+    assert not (tmp_path / "csv" / "城乡低保对象中失能、部分失能老年人名册.csv").exists()  # owner: bureau
+    assert "公民身份号码：类型：18 位公民身份号码" in (tmp_path / "csv" / "填表说明.txt").read_text("utf-8")

@@ -69,4 +69,32 @@ def test_templates_are_named_by_title_carry_chinese_notes_and_skip_bureau_regist
     code, _, _ = cli("template", "--rules", str(ROOT / "rules"), "--output", str(tmp_path / "csv"), "--csv")
     assert (tmp_path / "csv" / "承诺书、声明、签章文件.csv").exists()  # a "/" in a title never makes a folder
     assert not (tmp_path / "csv" / "城乡低保对象中失能、部分失能老年人名册.csv").exists()  # owner: bureau
-    assert "公民身份号码：类型：18 位公民身份号码" in (tmp_path / "csv" / "填表说明.txt").read_text("utf-8")
+    assert "公民身份号码：类型：18 位公民身份号码" in (tmp_path / "csv" / "填表说明.md").read_text("utf-8")
+
+
+def test_a_file_the_manifest_forgot_gets_a_hint_naming_the_datasets_it_might_be(cli, tmp_path):
+    import shutil
+
+    ev = tmp_path / "evidence"
+    shutil.copytree(ROOT / "evidence", ev)
+    shutil.copy(ev / "志愿者名册.xlsx", ev / "补充材料.xlsx")  # matched by its headers
+    (ev / "活动签到名单2.csv").write_text("x,y\n1,2\n", "utf-8")  # matched by its name
+    (ev / "备注.csv").write_text("x,y\n1,2\n", "utf-8")  # a table that is none of them: still a warning
+    code, out, _ = cli("validate", "--rules", str(ROOT / "rules"), "--evidence", str(ev), "--lang", "en")
+    assert code == 0
+    lines = {line.split(": warning: ")[0].rsplit("/", 1)[-1]: line for line in out.splitlines() if "manifest" in line}
+    assert "it may be dataset 'volunteers' (志愿者名册及注册信息)" in lines["补充材料.xlsx"]
+    assert "'activity_participants'" in lines["活动签到名单2.csv"]
+    assert "matches no dataset" in lines["备注.csv"]
+    assert "decisions-sample.yaml" not in out  # the panel's decisions beside the evidence are not evidence
+    code, _, _ = cli("validate", "--rules", str(ROOT / "rules"), "--evidence", str(ROOT / "evidence"))
+    assert code == 0
+
+
+def test_a_missing_evidence_folder_or_manifest_says_what_to_do(cli, tmp_path):
+    code, _, err = cli("validate", "--rules", str(ROOT / "rules"), "--evidence", str(tmp_path / "nope"), "--lang", "en")
+    assert code == 2 and "evidence folder does not exist (name the supplier's submission folder with --evidence" in err
+    (tmp_path / "ev").mkdir()
+    (tmp_path / "ev" / "志愿者名册.csv").write_text("a\n", "utf-8")
+    code, _, err = cli("validate", "--rules", str(ROOT / "rules"), "--evidence", str(tmp_path / "ev"), "--lang", "en")
+    assert code == 2 and "`complycheck template` writes one); the folder holds 志愿者名册.csv" in err

@@ -2,7 +2,7 @@
 
 One file per dataset the supplier provides (bureau-owned registers, `owner: bureau`, are the bureau's to supply and
 get none), named by the dataset's Chinese title; each header cell carries a Chinese note (type, required, allowed
-values, example, description), repeated on the `说明` sheet (CSV: in `填表说明.txt`)."""
+values, example, description), repeated on the `说明` sheet (CSV: in `填表说明.md`)."""
 
 from __future__ import annotations
 
@@ -164,7 +164,7 @@ def supplied(pack: RulePack) -> dict[str, Dataset]:
 
 def write_templates(pack: RulePack, out: Path, fmt: str) -> list[Path]:
     """One blank file per dataset the supplier provides, plus a manifest that names them all (and, for CSV, the
-    notes on every column in 填表说明.txt)."""
+    notes on every column in 填表说明.md)."""
     import yaml
 
     out.mkdir(parents=True, exist_ok=True)
@@ -182,7 +182,7 @@ def write_templates(pack: RulePack, out: Path, fmt: str) -> list[Path]:
         )
     bureau = [f"{ds.title}（{name}）" for name, ds in pack.datasets.items() if ds.owner == "bureau"]
     if fmt == "csv":
-        readme = out / "填表说明.txt"
+        readme = out / "填表说明.md"
         readme.write_text("各列填写说明 / what to write in each column\n\n" + "\n".join(notes), "utf-8")
         written.append(readme)
     m = out / "manifest.yaml"

@@ -90,11 +90,31 @@ TABLE_SUFFIXES = (".csv", ".xlsx", ".xlsm")  # always evidence tables: an unlist
 HINT_READ_BYTES = 32 * 1024 * 1024  # larger unlisted files are matched by their name only
 
 
+def _csv_head(path: Path) -> set[str]:
+    """The cells of a text table's first lines, from its first 64 KiB (UTF-8, UTF-16 or GB18030)."""
+    import csv
+
+    with path.open("rb") as f:
+        raw = f.read(64 * 1024)
+    if raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        text = raw.decode("utf-16", errors="ignore")
+    else:
+        try:
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            text = raw.decode("gb18030", errors="ignore")
+    lines = text.splitlines()[:8]
+    delimiter = "\t" if sum(x.count("\t") for x in lines) > sum(x.count(",") for x in lines) else ","
+    return {c.strip() for row in csv.reader(lines, delimiter=delimiter) for c in row if c.strip()}
+
+
 def _header_cells(path: Path) -> set[str]:
     """The text of the first rows of a file (where a header is), or nothing when it cannot be read."""
     from complycheck.errors import ComplycheckError
     from complycheck.evidence import readers
 
+    if path.suffix.lower() in (".csv", ".txt"):
+        return _csv_head(path)
     reader = readers.READERS.get(path.suffix.lower())
     if reader is None or path.stat().st_size > HINT_READ_BYTES:
         return set()

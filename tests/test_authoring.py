@@ -46,8 +46,9 @@ def test_explain_lists_masked_failing_rows_and_suggests_rule_ids(cli):
 def test_templates_load_the_first_time_once_filled(cli, tmp_path):
     out = tmp_path / "tpl"
     code, stdout, _ = cli("template", "--rules", str(ROOT / "rules"), "--output", str(out))
-    assert code == 0 and (out / "caregiver_trainees.xlsx").exists() and (out / "manifest.yaml").exists()
-    wb = load_workbook(out / "caregiver_trainees.xlsx")
+    xlsx = out / "养老护理员培训学员名册.xlsx"  # the dataset's Chinese title (#14.6)
+    assert code == 0 and xlsx.exists() and (out / "manifest.yaml").exists()
+    wb = load_workbook(xlsx)
     ws = wb.worksheets[0]
     headers = [c.value for c in ws[1]]
     assert headers[:3] == ["公民身份号码", "姓名", "旗县市区"]
@@ -63,7 +64,7 @@ def test_templates_load_the_first_time_once_filled(cli, tmp_path):
         "出勤率": "95%",
     }
     ws.append([row.get(h) for h in headers])
-    wb.save(out / "caregiver_trainees.xlsx")
+    wb.save(xlsx)
     manifest = yaml.safe_load((out / "manifest.yaml").read_text("utf-8"))
     manifest["datasets"] = {"caregiver_trainees": manifest["datasets"]["caregiver_trainees"]}
     (out / "manifest.yaml").write_text(yaml.safe_dump(manifest, allow_unicode=True), "utf-8")

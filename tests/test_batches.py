@@ -68,6 +68,8 @@ def _csv(n: int, seed: int = 7, late_ragged: bool = False) -> bytes:
 def _load(tmp: Path, data: bytes, name: str = "a.csv"):
     import yaml
 
+    tmp = tmp / name.replace(".", "_")  # a folder per file: another file beside it would be one the manifest forgot
+    tmp.mkdir(exist_ok=True)
     (tmp / name).write_bytes(data)
     (tmp / "manifest.yaml").write_text(
         yaml.safe_dump({"datasets": {"graded": {"file": name}}}, allow_unicode=True), "utf-8"

@@ -264,69 +264,6 @@ def evaluate(
     return EXIT_OK if final == "accepted" else EXIT_NOT_ACCEPTED
 
 
-@main.command("test")
-@click.option("--rules", "rules_dir", default="rules", show_default=True, help="规则包目录 / rule pack folder")
-@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True)
-@guarded
-def test_cmd(rules_dir: str, lang: str) -> int:
-    """运行规则包 tests/ 中的规则测试 / run the rule tests in the pack's tests/ folder."""
-    from complycheck.pack import load_pack
-    from complycheck.reports.text import clean
-    from complycheck.ruletests import TESTS_DIR, run_all
-
-    pack = load_pack(Path(rules_dir))
-    run = run_all(pack, Path(rules_dir) / TESTS_DIR)
-    zh = lang == "zh"
-    for o in run.outcomes:
-        mark = "✓" if o.ok else "✗"
-        line = f"{mark} {o.test.rule}  {clean(o.test.name)}  → {o.got}"
-        if not o.ok:
-            line += f"\n    {o.test.where}: {clean(o.detail)}"
-        click.echo(line)
-    if run.untested:
-        click.echo(("没有测试的规则：" if zh else "rules without tests: ") + ", ".join(run.untested))
-    if run.missing_fail_case:
-        click.echo(
-            ("没有“不通过”测试的规则：" if zh else "rules without a failing case: ") + ", ".join(run.missing_fail_case)
-        )
-    if run.missing_pass_case:
-        click.echo(
-            ("没有“通过”测试的规则：" if zh else "rules without a passing case: ") + ", ".join(run.missing_pass_case)
-        )
-    n_ok = len(run.outcomes) - len(run.failed)
-    click.echo(f"{n_ok} passed, {len(run.failed)} failed")
-    return EXIT_OK if not run.failed else EXIT_NOT_ACCEPTED
-
-
-@main.command()
-@click.option("--rules", "rules_dir", default="rules", show_default=True, help="规则包目录 / rule pack folder")
-@click.option("--evidence", "evidence_dir", default=None, help="同时检查证据目录 / also check this evidence folder")
-@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True)
-@guarded
-def validate(rules_dir: str, evidence_dir: str | None, lang: str) -> int:
-    """检查规则包（和证据）而不评估 / check a rule pack (and a submission) without evaluating."""
-    from complycheck.validation import validate_all
-
-    problems = validate_all(Path(rules_dir), Path(evidence_dir) if evidence_dir else None)
-    errors = [p for p in problems if p.level == "error"]
-    for p in problems:
-        prefix = "" if p.level == "error" else ("警告：" if lang == "zh" else "warning: ")
-        click.echo(_clean(f"{p.where}: {prefix}{p.message if lang == 'zh' else p.message_en}"), err=p.level == "error")
-    if lang == "zh":
-        click.echo(
-            f"{len(errors)} 个错误，{len(problems) - len(errors)} 个警告"
-            if problems
-            else "规则包检查通过" + ("，证据可读取" if evidence_dir else "")
-        )
-    else:
-        click.echo(
-            f"{len(errors)} errors, {len(problems) - len(errors)} warnings"
-            if problems
-            else "the pack is valid" + (" and the evidence loads" if evidence_dir else "")
-        )
-    return EXIT_INPUT if errors else EXIT_OK
-
-
 @main.command("explain")
 @click.argument("rule_id")
 @click.option("--rules", "rules_dir", default="rules", show_default=True, help="规则包目录 / rule pack folder")
@@ -396,3 +333,7 @@ for _command in COMMANDS:
 from complycheck.cli_decisions import decisions_group  # noqa: E402  (the `decisions` commands; they import guarded)
 
 main.add_command(decisions_group)
+from complycheck.cli_ci import test_cmd, validate  # noqa: E402  (`test` and `validate`, for a rules repository's CI)
+
+main.add_command(test_cmd)
+main.add_command(validate)

@@ -240,6 +240,12 @@ skipped and reported; every unreadable cell is reported with its file, row and c
 
 {test_keys}
 
+A test without `as_of` is evaluated on the pack's own acceptance date: 15 days after the latest of the contract's
+`service_period.end` and its line items' deadlines (the bundled pack: 2022-11-30 + 15 = 2022-12-15; the home-care
+example: 2024-06-15 + 15 = 2024-06-30), when the work is done and acceptance is under way. A pack whose contract has
+neither must give every test its `as_of` (`complycheck test` and `validate` say which test lacks one). Set `as_of`
+explicitly for a case about "not yet due".
+
 A test's `params` sets parameter values for that case only (what if the bureau accepted online training?):
 
 ```yaml

@@ -4,7 +4,7 @@ the expected status and optionally expected measured figures. `complycheck test`
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +18,16 @@ from complycheck.values import to_date
 from complycheck.yamlsource import YamlDoc, load_yaml_file
 
 TESTS_DIR = "tests"
+AS_OF_MARGIN_DAYS = 15  # a test's default date: this long after the pack's last deadline (or service end)
+
+
+def default_as_of(pack: RulePack) -> date | None:
+    """A rule test's date when it sets none: the latest of the contract's service end and its line items'
+    deadlines, plus AS_OF_MARGIN_DAYS, when the work is done and acceptance is under way. None when the pack
+    has neither (its tests must then each set `as_of`)."""
+    c = pack.contract
+    days = [d for d in (c.service_end, *c.deadlines().values()) if d is not None]
+    return max(days) + timedelta(days=AS_OF_MARGIN_DAYS) if days else None
 
 
 @dataclass
@@ -60,6 +70,7 @@ def load_tests(pack: RulePack, folder: Path) -> list[RuleTest]:
     errors: list[ComplycheckError] = []
     out: list[RuleTest] = []
     rule_ids = {r.id for r in pack.rules}
+    fallback = default_as_of(pack)
     for f in files:
         try:
             doc = load_yaml_file(f, str(f))
@@ -72,8 +83,17 @@ def load_tests(pack: RulePack, folder: Path) -> list[RuleTest]:
             continue
         for i, t in enumerate(doc.data["tests"]):
             errors.extend(_check(doc, i, t, rule_ids, pack))
+            if "as_of" not in t and fallback is None:
+                errors.append(
+                    RuleFileError(
+                        "测试没有 as_of，且合同未载明服务结束日期或截止日期，无法确定评估日期",
+                        doc.where(("tests", i)),
+                        "the test sets no as_of and the contract has no service end or deadline to default to",
+                    )
+                )
+                continue
             try:
-                as_of = to_date(t.get("as_of", "2022-12-15"))
+                as_of = to_date(t["as_of"]) if "as_of" in t else fallback
             except ValueError:
                 errors.append(RuleFileError("as_of 不是日期", doc.where(("tests", i, "as_of")), "as_of is not a date"))
                 continue
@@ -87,6 +107,7 @@ def load_tests(pack: RulePack, folder: Path) -> list[RuleTest]:
                             f"test sets undefined parameter '{name}'",
                         )
                     )
+            assert as_of is not None
             out.append(
                 RuleTest(
                     t["name"],

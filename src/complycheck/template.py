@@ -1,4 +1,8 @@
-"""`complycheck template`: blank evidence files a supplier can fill in and have load the first time."""
+"""`complycheck template`: blank evidence files a supplier can fill in and have load the first time.
+
+One file per dataset the supplier provides (bureau-owned registers, `owner: bureau`, are the bureau's to supply and
+get none), named by the dataset's Chinese title; each header cell carries a Chinese note (type, required, allowed
+values, example, description), repeated on the `说明` sheet (CSV: in `填表说明.md`)."""
 
 from __future__ import annotations
 
@@ -39,29 +43,41 @@ def safe_cell(v: Any) -> Any:
     return v
 
 
+NOTES_HEADINGS = ["列名", "字段", "类型", "可选值", "示例", "个人信息", "说明"]
+
+
+def _example(c: Column) -> str:
+    return c.values[0] if c.values else c.example or EXAMPLES[c.type]
+
+
+def header_note(c: Column) -> str:
+    """The Chinese note on a header cell: what to write in the column."""
+    parts = [f"类型：{TYPE_WORDS[c.type][0]}", "必填" if c.required else "可留空"]
+    if c.values:
+        parts.append("可选值：" + "、".join(c.values))
+    if _example(c):
+        parts.append(f"示例：{_example(c)}")
+    if c.personal or c.type == "id_number":
+        parts.append("个人信息（报告中脱敏）")
+    if c.description:
+        parts.append(c.description)
+    if c.aliases:
+        parts.append("也可写作：" + "、".join(c.aliases))
+    return "；".join(parts)
+
+
 def _notes(ds: Dataset) -> list[list[Any]]:
-    rows: list[list[Any]] = [
-        [
-            "列名 / header",
-            "字段 / key",
-            "类型 / type",
-            "可选值 / allowed values",
-            "示例 / example",
-            "个人信息 / personal",
-            "说明 / note",
-        ]
-    ]
+    rows: list[list[Any]] = [list(NOTES_HEADINGS)]
     for c in ds.columns.values():
-        zh, en = TYPE_WORDS[c.type]
         rows.append(
             [
                 c.header,
                 c.name,
-                f"{zh} / {en}",
+                TYPE_WORDS[c.type][0],
                 "、".join(c.values),
-                c.example or EXAMPLES[c.type] if not c.values else c.values[0],
+                _example(c),
                 "是（报告中脱敏）" if c.personal or c.type == "id_number" else "",
-                ("必填列。" if c.required else "") + (c.description or c.header_en),
+                ("必填列。" if c.required else "") + (c.description or ""),
             ]
         )
     return [[safe_cell(x) for x in r] for r in rows]
@@ -95,6 +111,7 @@ def _validation(ws: Any, col_letter: str, c: Column) -> None:
 
 def write_xlsx(ds: Dataset, path: Path) -> None:
     from openpyxl import Workbook
+    from openpyxl.comments import Comment
     from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter
 
@@ -104,6 +121,7 @@ def write_xlsx(ds: Dataset, path: Path) -> None:
     for i, c in enumerate(ds.columns.values(), 1):
         cell = ws.cell(1, i, safe_cell(c.header))
         cell.font = Font(bold=True)
+        cell.comment = Comment(header_note(c), "complycheck", width=320, height=160)
         letter = get_column_letter(i)
         ws.column_dimensions[letter].width = max(12, min(40, len(c.header) * 2 + 4))
         if c.type in ("id_number", "string", "list"):
@@ -126,21 +144,55 @@ def write_csv(ds: Dataset, path: Path) -> None:
     path.write_bytes(buf.getvalue().encode("utf-8-sig"))
 
 
+UNSAFE = str.maketrans({c: "_" for c in '\\:*?"<>|\t\r\n'} | {"/": "、"})
+
+
+def file_stem(ds: Dataset, taken: set[str]) -> str:
+    """The dataset's Chinese title as a file name (no path separators or characters Windows refuses); the dataset
+    name is added when two titles would give the same name."""
+    stem = ds.title.translate(UNSAFE).strip(" .") or ds.name
+    if stem in taken or stem.startswith((".", "~")):
+        stem = f"{stem}（{ds.name}）"
+    taken.add(stem)
+    return stem
+
+
+def supplied(pack: RulePack) -> dict[str, Dataset]:
+    """The datasets a supplier fills in: all but the bureau's own registers."""
+    return {name: ds for name, ds in pack.datasets.items() if ds.owner != "bureau"}
+
+
 def write_templates(pack: RulePack, out: Path, fmt: str) -> list[Path]:
-    """One blank file per dataset plus a manifest that names them all."""
+    """One blank file per dataset the supplier provides, plus a manifest that names them all (and, for CSV, the
+    notes on every column in 填表说明.md)."""
     import yaml
 
     out.mkdir(parents=True, exist_ok=True)
     written = []
     manifest: dict[str, Any] = {"datasets": {}}
-    for name, ds in pack.datasets.items():
-        path = out / f"{name}.{fmt}"  # dataset names are checked identifiers: safe as file names
+    taken: set[str] = set()
+    notes: list[str] = []
+    for name, ds in supplied(pack).items():
+        path = out / f"{file_stem(ds, taken)}.{fmt}"
         (write_xlsx if fmt == "xlsx" else write_csv)(ds, path)
         manifest["datasets"][name] = {"file": path.name}
         written.append(path)
+        notes += (
+            [f"{path.name}（{ds.title}）"] + [f"  {c.header}：{header_note(c)}" for c in ds.columns.values()] + [""]
+        )
+    bureau = [f"{ds.title}（{name}）" for name, ds in pack.datasets.items() if ds.owner == "bureau"]
+    if fmt == "csv":
+        readme = out / "填表说明.md"
+        readme.write_text("各列填写说明 / what to write in each column\n\n" + "\n".join(notes), "utf-8")
+        written.append(readme)
     m = out / "manifest.yaml"
     m.write_text(
         "# 证据清单（由 complycheck template 生成）/ evidence manifest\n"
+        + (
+            "# 以下名册由民政局提供，不需供应商填写 / registers the bureau supplies: " + "；".join(bureau) + "\n"
+            if bureau
+            else ""
+        )
         + yaml.safe_dump(manifest, allow_unicode=True, sort_keys=False),
         "utf-8",
     )

@@ -69,6 +69,18 @@ def empty_is_fine(pack: RulePack) -> list[Finding]:
     ]
 
 
+def rule_test_problems(pack: RulePack, rules: Path) -> list[Finding]:
+    """The pack's rule tests (`rules/tests/`), read as `complycheck test` reads them: a test naming an unknown rule,
+    dataset or parameter, or a malformed test file, is an error with its file and line."""
+    from complycheck.ruletests import TESTS_DIR, load_tests
+
+    try:
+        load_tests(pack, rules / TESTS_DIR)
+    except ComplycheckError as e:
+        return _findings(e)
+    return []
+
+
 def validate_all(rules: Path, evidence: Path | None) -> list[Finding]:
     """All findings: errors (exit 2) and warnings."""
     from complycheck.evidence import load_evidence
@@ -78,7 +90,7 @@ def validate_all(rules: Path, evidence: Path | None) -> list[Finding]:
         pack = load_pack(rules)
     except ComplycheckError as e:
         return _findings(e)
-    out = unused_parameters(pack) + empty_is_fine(pack)
+    out = unused_parameters(pack) + empty_is_fine(pack) + rule_test_problems(pack, rules)
     if evidence is None:
         return out
     try:

@@ -11,9 +11,9 @@ from typing import Any
 
 from complycheck.errors import ComplycheckError, ErrorList, EvidenceError, Location
 from complycheck.evidence import readers
-from complycheck.evidence.manifest import read_manifest, safe_path, sha256
+from complycheck.evidence.manifest import read_manifest, safe_path, sha256, unlisted_files
 from complycheck.evidence.tables import build_table
-from complycheck.model import Dataset, Evidence, Table
+from complycheck.model import Dataset, Evidence, Problem, Table
 
 BIG_FILE_BYTES = 32 * 1024 * 1024
 SPILL_MIN_BYTES = 8 * 1024 * 1024
@@ -112,7 +112,30 @@ def load_evidence(
     if errors:
         raise ErrorList(errors)
     all_problems = [p for t in tables.values() for p in t.problems]
+    if only is None:  # a whole submission: a file the manifest forgot is worth a hint
+        all_problems += _unlisted(root, {str(e["file"]) for _, e in entries}, datasets)
     return Evidence(str(root), tables, files, all_problems)
+
+
+def _unlisted(root: Path, listed: set[str], datasets: dict[str, Dataset]) -> list[Problem]:
+    out = []
+    for fname, guesses in unlisted_files(root, listed, datasets):
+        named = "、".join(f"{datasets[g].title}（{g}）" for g in guesses)
+        named_en = ", ".join(f"'{g}' ({datasets[g].title})" for g in guesses)
+        out.append(
+            Problem(
+                str(root / fname),
+                None,
+                None,
+                None,
+                "文件不在证据清单中，未被读取；"
+                + (f"它可能是数据集 {named}：请在 manifest.yaml 中登记" if guesses else "它与规则包的数据集都不相符"),
+                "the file is not named in the manifest and was not read; "
+                + (f"it may be dataset {named_en}: add it to manifest.yaml" if guesses else "it matches no dataset"),
+                "warning",
+            )
+        )
+    return out
 
 
 def load_table(

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import stat
 from pathlib import Path
+from typing import Any
 
 from complycheck.errors import ErrorList, EvidenceError, Location, RuleFileError
 from complycheck.evidence.sheet import MAX_FILE_BYTES
@@ -55,15 +56,24 @@ def safe_path(root: Path, rel: str, display_root: str, where: Location) -> Path:
 def read_manifest(root: Path) -> tuple[Path, YamlDoc]:
     """The submission folder's manifest (its path and validated document)."""
     if not root.exists():
-        raise EvidenceError("证据目录不存在", Location(str(root)), "evidence folder does not exist")
+        raise EvidenceError(
+            "证据目录不存在（用 --evidence 指定供应商提交的目录；complycheck template 可生成空白模板和清单）",
+            Location(str(root)),
+            "evidence folder does not exist (name the supplier's submission folder with --evidence; "
+            "`complycheck template` writes blank templates and a manifest)",
+        )
     if not root.is_dir():
         raise EvidenceError("证据路径不是目录", Location(str(root)), "evidence path is not a folder")
     mpath = next((root / n for n in MANIFEST_NAMES if (root / n).is_file()), None)
     if mpath is None:
+        tables = sorted(p.name for p in root.iterdir() if p.suffix.lower() in TABLE_SUFFIXES)[:5]
+        seen = f"；目录中有 {'、'.join(tables)}" if tables else ""
+        seen_en = f"; the folder holds {', '.join(tables)}" if tables else ""
         raise EvidenceError(
-            "证据目录中没有 manifest.yaml（证据清单）",
+            f"证据目录中没有 manifest.yaml（证据清单，写明每个数据集在哪个文件；complycheck template 生成一份）{seen}",
             Location(str(root / "manifest.yaml")),
-            "no manifest.yaml in the evidence folder",
+            "no manifest.yaml in the evidence folder (it names each dataset's file; `complycheck template` writes "
+            f"one){seen_en}",
         )
     try:
         doc = load_yaml_file(mpath, str(mpath))
@@ -95,3 +105,91 @@ def _plain_name(name: str) -> bool:
     except UnicodeEncodeError:
         return False
     return not re.search(r"[\x00-\x1f\x7f]", name)
+
+
+# --------------------------------------------------------------------------- hints
+TABLE_SUFFIXES = (".csv", ".xlsx", ".xlsm")  # always evidence tables: an unlisted one is always worth a warning
+HINT_READ_BYTES = 32 * 1024 * 1024  # larger unlisted files are matched by their name only
+
+
+def _csv_head(path: Path) -> set[str]:
+    """The cells of a text table's first lines, from its first 64 KiB (UTF-8, UTF-16 or GB18030)."""
+    import csv
+
+    with path.open("rb") as f:
+        raw = f.read(64 * 1024)
+    if raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        text = raw.decode("utf-16", errors="ignore")
+    else:
+        try:
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            text = raw.decode("gb18030", errors="ignore")
+    lines = text.splitlines()[:8]
+    delimiter = "\t" if sum(x.count("\t") for x in lines) > sum(x.count(",") for x in lines) else ","
+    return {c.strip() for row in csv.reader(lines, delimiter=delimiter) for c in row if c.strip()}
+
+
+def _header_cells(path: Path) -> set[str]:
+    """The text of the first rows of a file (where a header is), or nothing when it cannot be read."""
+    from complycheck.errors import ComplycheckError
+    from complycheck.evidence import readers
+
+    if path.suffix.lower() in (".csv", ".txt"):
+        return _csv_head(path)
+    reader = readers.READERS.get(path.suffix.lower())
+    if reader is None or path.stat().st_size > HINT_READ_BYTES:
+        return set()
+    try:
+        sheet = reader.read(path, str(path), {})
+    except (ComplycheckError, OSError, ValueError):
+        return set()
+    try:
+        rows = sheet.head_rows(8)
+        if sheet.records and sheet.rows:
+            rows = sheet.rows[:1]
+    finally:
+        sheet.close()
+    return {str(c).strip() for r in rows for c in r if isinstance(c, str) and c.strip()}
+
+
+def likely_datasets(path: Path, datasets: dict[str, Any]) -> list[str]:
+    """Datasets a file might hold, best first: by its headers (half or more of a dataset's headers, aliases
+    counting, at least two) or by its name against the dataset's title."""
+    from difflib import SequenceMatcher
+
+    cells = _header_cells(path)
+    stem = path.stem
+    scored: list[tuple[float, str]] = []
+    for name, ds in datasets.items():
+        if getattr(ds, "owner", "") == "engine":
+            continue
+        cols = list(ds.columns.values())
+        hits = sum(1 for c in cols if c.header in cells or any(a in cells for a in c.aliases))
+        by_header = hits / len(cols) if cols and hits >= min(2, len(cols)) else 0.0
+        title = ds.title
+        by_title = 1.0 if stem == name or title in stem or stem in title else SequenceMatcher(None, stem, title).ratio()
+        score = max(by_header if by_header >= 0.5 else 0.0, by_title if by_title >= 0.5 else 0.0)
+        if score:
+            scored.append((score, name))
+    best = max((sc for sc, _ in scored), default=0.0)
+    return [n for sc, n in sorted(scored, key=lambda x: (-x[0], x[1])) if sc >= best - 0.15][:3]
+
+
+def unlisted_files(root: Path, listed: set[str], datasets: dict[str, Any]) -> list[tuple[str, list[str]]]:
+    """Files in the submission folder (top level) that the manifest does not name: (file, datasets it might be).
+    CSV and Excel files are always listed; JSON, YAML and text files only when they look like a dataset (such
+    files may be the panel's decisions, waivers or notes)."""
+    from complycheck.evidence import readers
+
+    listed_paths = {(root / f).resolve() for f in listed}
+    out = []
+    for p in sorted(root.iterdir()):
+        if p.name in MANIFEST_NAMES or p.name.startswith((".", "~$")) or not p.is_file():
+            continue
+        if p.suffix.lower() not in readers.READERS or p.resolve() in listed_paths:
+            continue
+        guesses = likely_datasets(p, datasets)
+        if guesses or p.suffix.lower() in TABLE_SUFFIXES:
+            out.append((p.name, guesses))
+    return out

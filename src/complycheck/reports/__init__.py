@@ -28,6 +28,8 @@ FORMATS: dict[str, Format] = {
         Format("text", "text", ".txt", "终端文本 / plain text"),
         Format("json", "json_report", ".json", "机读 JSON（schemas/report.schema.json）/ machine-readable JSON"),
         Format("junit", "junit", ".xml", "JUnit XML，供 CI / JUnit XML for CI"),
+        Format("sarif", "sarif", ".sarif", "SARIF 2.1.0，供代码扫描面板 / SARIF 2.1.0 for code-scanning dashboards"),
+        Format("github", "github", ".txt", "GitHub Actions 注释（::error）/ GitHub workflow annotations"),
         Format("html", "html", ".html", "可打印、可签字的 HTML 报告 / printable HTML report"),
         Format("markdown", "markdown", ".md", "Markdown"),
         Format("rectification", "rectification", ".html", "整改通知书（可打印 HTML）/ rectification notice (HTML)"),

@@ -183,3 +183,18 @@ def test_rows_below_a_total_are_dropped_whatever_the_batching(tmp_path, monkeypa
     assert ev.tables["people"].frame["ok"].to_list() == [True] * 4
     below = [p for p in ev.problems if "以下" in p.message]
     assert [(p.row, p.level) for p in below] == [(8, "warning")] and "4 行" in below[0].message
+
+
+def test_a_header_written_differently_is_a_data_error_never_silently_a_blank_column(tmp_path):
+    """其中：护理型 for 其中护理型, or a traditional form: validate fails on it (an error), evaluate says it."""
+    from complycheck.evidence.headers import near_miss
+
+    assert near_miss(["其中护理型床位"], ["机构名称", "其中：护理型床位"]) == "其中：护理型床位"
+    assert near_miss(["护理型床位数"], ["護理型床位數", "地址"]) == "護理型床位數"
+    assert near_miss(["护理型床位数"], ["机构名称", "地址"]) is None
+    data = "统一社会信用代码,床位数,護理型床位數\n91350100M000100Y43,10,5\n".encode()
+    ev = load(submit(tmp_path, "survey", {"file": "s.csv"}, data))
+    problems = [p for p in ev.problems if p.column == "护理型床位数"]
+    assert problems[0].level == "error" and "護理型床位數" in problems[0].message
+    quiet = [p for p in ev.problems if p.column == "调查日期"]
+    assert quiet[0].level == "warning"  # simply absent: a warning, read as blank

@@ -200,7 +200,28 @@ def evaluate_rule(
         res.message_en = f"rule evaluation failed: {type(e).__name__}: {mask_text(str(e))[:200]}"
         return res
     finish(rule, ctx, res)
+    absent_columns(pack, rule, ctx, res)
     return res
+
+
+def absent_columns(pack: RulePack, rule: Rule, ctx: RuleContext, res: Draft) -> None:
+    """A rule that reads a column its file does not have says so: the column was read as blank, and a header
+    written differently must never turn a failing check into a passing one silently."""
+    missing = []
+    for frame, cols in sorted(rule.frame_columns().items()):
+        ds = ctx.dataset_of(frame)
+        table, declared = ctx.tables.get(ds), pack.datasets.get(ds)
+        if table is None or declared is None or table.file.startswith("<"):
+            continue
+        missing += [
+            f"{declared.columns[c].header}（{ds}.{c}）"
+            for c in sorted(cols)
+            if c in declared.columns and c not in table.headers
+        ]
+    if missing:
+        res.details["columns_not_in_file"] = missing
+        res.message += f"；文件中没有这些列，按空白处理：{'、'.join(missing)}"
+        res.message_en += f"; columns not in the file, read as blank: {', '.join(missing)}"
 
 
 def empty_submissions(pack: RulePack, rule: Rule, ctx: RuleContext) -> list[str]:

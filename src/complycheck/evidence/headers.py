@@ -117,3 +117,23 @@ def locate_header(
 
 
 # --------------------------------------------------------------------------- typing cells
+
+
+def near_miss(wanted: list[str], found: list[str]) -> str | None:
+    """The header in the file that is probably a declared one written differently: added punctuation or spaces
+    (其中：护理型 for 其中护理型), full-width forms, a traditional-character form, a character or two off."""
+    import difflib
+
+    def bare(h: str) -> str:
+        return "".join(ch for ch in unicodedata.normalize("NFKC", h) if ch.isalnum())
+
+    goals = [bare(w) for w in wanted if bare(w)]
+    best: tuple[float, str] | None = None
+    for h in found:
+        b = bare(h)
+        if not b:
+            continue
+        score = max(difflib.SequenceMatcher(None, b, g).ratio() for g in goals) if goals else 0.0
+        if score >= 0.5 and (best is None or score > best[0]):
+            best = (score, h)
+    return best[1] if best else None

@@ -11,7 +11,7 @@ from typing import Any, cast
 from complycheck.errors import EvidenceError, Location
 from complycheck.evidence.cells import MAX_PROBLEMS_PER_COLUMN, ColumnState, convert, convert_ids
 from complycheck.evidence.csvfiles import FastReadFailed
-from complycheck.evidence.headers import locate_header
+from complycheck.evidence.headers import locate_header, near_miss
 from complycheck.evidence.sheet import RawSheet
 from complycheck.idnumbers import birth_column, birth_dates, id_key_column, id_keys
 from complycheck.model import Column, Dataset, Problem, Table
@@ -66,17 +66,25 @@ def build_table(
             Location(file, start - nhdr + 1 if start else None, sheet=sheet.sheet, row_label="row"),
             f"required column '{c.header}' ({c.name}) is missing from {ds.name}",
         )
+    unmatched = [h for i, h in enumerate(headers) if h and i not in set(colmap.values())]
     for c in ds.columns.values():  # evaluate only warns about the columns some rule reads; validate about all
         if c.name not in colmap and (columns is None or c.name in columns):
+            near = near_miss([c.header, *c.aliases], unmatched)
             problems.append(
                 Problem(
                     file,
                     sheet.sheet,
                     None,
                     c.header,
-                    f"文件中没有“{c.header}”列，按空白（未知）处理",
-                    f"column '{c.header}' not in the file; treated as blank (unknown)",
-                    "warning",
+                    f"文件中没有“{c.header}”列，按空白（未知）处理"
+                    + (f"；表头“{near}”是不是它？请改表头或在清单 headers 中对应" if near else ""),
+                    f"column '{c.header}' not in the file; treated as blank (unknown)"
+                    + (
+                        f"; is the header '{near}' meant to be it? rename it or map it under headers in the manifest"
+                        if near
+                        else ""
+                    ),
+                    "error" if near else "warning",  # a near miss must not pass as a blank column: validate fails
                 )
             )
     dup = {h for h in headers if h and headers.count(h) > 1}

@@ -393,3 +393,6 @@ for _command in COMMANDS:
 from complycheck.cli_decisions import decisions_group  # noqa: E402  (the `decisions` commands; they import guarded)
 
 main.add_command(decisions_group)
+from complycheck.cli_batch import batch_cmd  # noqa: E402  (`batch`: many submissions in one process, #17.4)
+
+main.add_command(batch_cmd)

@@ -180,6 +180,10 @@ def main(argv: list[str] | None = None) -> int:
             "b2/b1": med["b2"] / med["b1"],
             "pl/b2": med["pl"] / med["b2"],
         }
+        for k in ratios:
+            x, y = k.split("/")
+            per = [wx / wy for wx, wy in zip(walls[x], walls[y])]
+            print(f"{k}: {ratios[k]:.2f} (ratio of medians; per round {min(per):.2f}–{max(per):.2f})")
         print(" ".join(f"{k}={v:.2f}" for k, v in ratios.items()))
         return 1 if bad else 0
     finally:

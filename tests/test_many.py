@@ -131,3 +131,25 @@ def test_input_errors_of_the_whole_batch(cli, submissions, tmp_path):
     code, out, err = cli("batch", "--rules", rules, "--submissions", str(submissions), "-o", str(tmp_path / "o3"),
                          "--waivers", str(bad))  # fmt: skip
     assert code == 2 and out == "" and err.count("waivers.yaml") == 1
+
+
+def test_an_interrupt_starts_no_other_submission(submissions, monkeypatch):
+    import time
+
+    from complycheck import api
+    from complycheck.batch import run_many
+
+    started = []
+
+    def slow(pack, folder, *a, **kw):
+        started.append(folder)
+        time.sleep(0.3)
+
+    def stop(outcome):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(api, "run_on", slow)
+    with pytest.raises(KeyboardInterrupt):
+        run_many(ROOT / "rules", [submissions / "开鲁县"] * 8, date(2022, 12, 15), jobs=2, each=stop)
+    time.sleep(0.5)
+    assert 2 <= len(started) <= 4

@@ -124,8 +124,11 @@ def run_many(
 
     if jobs <= 1 or len(folders) == 1:
         return [one(f) for f in folders]
-    with ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="complycheck-batch") as pool:
+    pool = ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="complycheck-batch")
+    try:
         return list(pool.map(one, folders))
+    finally:  # Ctrl-C, SIGTERM: start no other submission; the ones running finish and remove their spill folders
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def worst(outcomes: list[Outcome]) -> int:

@@ -5,7 +5,7 @@
 
 The submission folders are generated (or copied) into a temporary folder, never committed. Contenders, each timed as
 whole processes in alternating rounds (--repeat, default 3), median wall time and the largest peak RSS of any one
-process:
+process, and the CPU seconds (user + system) of all its processes and the cores that kept busy (CPU / wall):
 
 - (s) N `complycheck evaluate` processes one after another (a shell loop);
 - (p) the same N processes, two at a time (`xargs -P 2`: the fair baseline for using both cores);
@@ -60,11 +60,11 @@ while (item := q.get()) is not None:
 """
 
 
-def timed(cmds: list[list[str]], parallel: int) -> tuple[float, float]:
-    """Run the commands, `parallel` at a time: wall seconds and the largest peak RSS (MB) of any of them."""
+def timed(cmds: list[list[str]], parallel: int) -> tuple[float, float, float]:
+    """Run the commands, `parallel` at a time: wall seconds, the largest peak RSS (MB) of any of them, CPU seconds."""
     t0 = time.perf_counter()
     running: list[subprocess.Popen[bytes]] = []
-    peak = 0.0
+    peak = cpu = 0.0
     todo = list(cmds)
     while todo or running:
         while todo and len(running) < parallel:
@@ -76,7 +76,8 @@ def timed(cmds: list[list[str]], parallel: int) -> tuple[float, float]:
         if code not in (0, 1):
             sys.exit(f"{p.args} exited {code}: {p.stderr.read().decode()[-400:] if p.stderr else ''}")
         peak = max(peak, usage.ru_maxrss / 1024)
-    return time.perf_counter() - t0, peak
+        cpu += usage.ru_utime + usage.ru_stime
+    return time.perf_counter() - t0, peak, cpu
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -126,7 +127,7 @@ def main(argv: list[str] | None = None) -> int:
         ]
         single_p = [
             [x if x != str(outs["s"] / f"{f.name}.json") else str(outs["p"] / f"{f.name}.json") for x in c]
-            for c, f in zip(single, folders)
+            for c, f in zip(single, folders, strict=True)
         ]
         batch = [CC, "batch", "--rules", rules, "--submissions", str(subs), "--as-of", AS_OF, "--format", "json", "-q"]
         contenders = {
@@ -142,22 +143,29 @@ def main(argv: list[str] | None = None) -> int:
         }
         walls: dict[str, list[float]] = {k: [] for k in contenders}
         peaks: dict[str, list[float]] = {k: [] for k in contenders}
+        cpus: dict[str, list[float]] = {k: [] for k in contenders}
         for r in range(a.repeat):
             for k, (_, cmds, par) in contenders.items():
-                w, m = timed(cmds, par)
+                w, m, c = timed(cmds, par)
+                cpus[k].append(c)
                 walls[k].append(w)
                 peaks[k].append(m)
             print(f"round {r + 1}: " + "  ".join(f"{k} {walls[k][-1]:.2f} s" for k in contenders), flush=True)
         size = sum(f.stat().st_size for f in one.rglob("*") if f.is_file()) / 1e6
         print(
-            f"{a.copies} submissions of {size:.1f} MB each ({'the bundled sample' if not a.rows else f'{a.rows:,} rows'})"
+            f"{a.copies} submissions of {size:.1f} MB each "
+            f"({'the bundled sample' if not a.rows else f'{a.rows:,} rows'})"
         )
-        print(f"{'contender':<52} {'median s':>9} {'min–max s':>13} {'s/submission':>13} {'peak MB':>8}")
+        print(
+            f"{'contender':<52} {'median s':>9} {'min–max s':>13} {'s/submission':>13} {'peak MB':>8} "
+            f"{'CPU s':>7} {'cores':>6}"
+        )
         med = {k: statistics.median(v) for k, v in walls.items()}
         for k, (label, _, _) in contenders.items():
             print(
                 f"{label:<52} {med[k]:>9.2f} {min(walls[k]):>6.2f}–{max(walls[k]):<6.2f} "
-                f"{med[k] / a.copies:>13.3f} {max(peaks[k]):>8.0f}"
+                f"{med[k] / a.copies:>13.3f} {max(peaks[k]):>8.0f} {statistics.median(cpus[k]):>7.2f} "
+                f"{statistics.median(c / w for c, w in zip(cpus[k], walls[k], strict=True)):>6.2f}"
             )
         bad = []
         for f in folders:
@@ -173,7 +181,7 @@ def main(argv: list[str] | None = None) -> int:
                 file=sys.stderr,
             )
         else:
-            print(f"identical: every batch and pipeline report equals its separate process's, byte for byte")
+            print("identical: every batch and pipeline report equals its separate process's, byte for byte")
         ratios = {
             "b2/s": med["b2"] / med["s"],
             "b2/p": med["b2"] / med["p"],
@@ -182,7 +190,7 @@ def main(argv: list[str] | None = None) -> int:
         }
         for k in ratios:
             x, y = k.split("/")
-            per = [wx / wy for wx, wy in zip(walls[x], walls[y])]
+            per = [wx / wy for wx, wy in zip(walls[x], walls[y], strict=True)]
             print(f"{k}: {ratios[k]:.2f} (ratio of medians; per round {min(per):.2f}–{max(per):.2f})")
         print(" ".join(f"{k}={v:.2f}" for k, v in ratios.items()))
         return 1 if bad else 0

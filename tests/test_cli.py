@@ -294,9 +294,9 @@ def keep_then_stop(self, part, spill, name):
     return out
 tables._Typer.keep = keep_then_stop
 import complycheck.api as app
-load = app.load_inputs
-app.load_inputs = lambda rules, evidence, waivers, progress, folder, least, **kw: load(
-    rules, evidence, waivers, progress, folder, 0, **kw
+load = app.load_submission
+app.load_submission = lambda pack, evidence, waivers, progress, folder, least: load(
+    pack, evidence, waivers, progress, folder, 0
 )  # spill all
 sys.argv = ["complycheck", "evaluate", "--rules", sys.argv[1], "--evidence", sys.argv[2], "--as-of", "2022-12-15",
             "--spill", "--quiet"]
@@ -323,8 +323,8 @@ def test_a_full_disk_while_spilling_is_a_clear_error_not_a_bug(cli, monkeypatch)
     monkeypatch.setattr(pl.DataFrame, "write_ipc", full)
     from complycheck import api as app
 
-    load = app.load_inputs
-    monkeypatch.setattr(app, "load_inputs", lambda r, e, w, p, f, m, **kw: load(r, e, w, p, f, 0, **kw))
+    load = app.load_submission
+    monkeypatch.setattr(app, "load_submission", lambda pk, e, w, p, f, m: load(pk, e, w, p, f, 0))
     code, _, err = cli("evaluate", "--as-of", "2022-12-15", "--spill")
     assert code == 2 and "磁盘已满" in err and "TMPDIR" in err and "Traceback" not in err
 

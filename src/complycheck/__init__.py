@@ -6,6 +6,8 @@ The public API (see docs/api.md):
 - `load_evidence(evidence, pack)` -> Evidence: a submission folder's typed tables;
 - `evaluate(pack, evidence, as_of, waivers=None)` -> Report: the pure engine;
 - `run(rules, evidence, as_of, waivers=None, *, params=None)` -> Report: all of the above in one call;
+- `run_many(rules, submissions, as_of, waivers=None, *, params=None, jobs=None)` -> [Outcome]: many submissions,
+  the pack compiled once;
 - `render(report, fmt="text", lang="zh")` -> str: text, json, junit, html or markdown;
 - `Report`, `Result`, `ComplycheckError` (every input error: `.render("zh"|"en")`, `.location`).
 """
@@ -22,6 +24,7 @@ _API = {
     "load_evidence": ("complycheck.api", "read_evidence"),
     "evaluate": ("complycheck.api", "decide"),
     "run": ("complycheck.api", "run"),
+    "run_many": ("complycheck.batch", "run_many"),
     "render": ("complycheck.api", "render"),
     "Report": ("complycheck.model", "Report"),
     "Result": ("complycheck.model", "Result"),

@@ -71,7 +71,18 @@ def load_inputs(
     settings: list[Setting] | None = None,
 ) -> Inputs:
     """Load and validate the pack, the submission and the waivers (large tables spilled to `spill`, if given)."""
-    pack = load_pack(rules, settings=settings)
+    return load_submission(load_pack(rules, settings=settings), evidence, waivers, progress, spill, spill_min_bytes)
+
+
+def load_submission(
+    pack: RulePack,
+    evidence: Path,
+    waivers: Path | None = None,
+    progress: Any = None,
+    spill: Path | None = None,
+    spill_min_bytes: int | None = None,
+) -> Inputs:
+    """`load_inputs` with the pack already loaded (one pack, many submissions: `run_many`)."""
     columns, id_columns = pack.columns_read()
     extra: dict[str, Any] = {} if spill_min_bytes is None else {"spill_min_bytes": spill_min_bytes}
     ev = load_evidence(
@@ -153,11 +164,33 @@ def run(
     `spill`: True writes large tables to a private temporary folder and streams them (bounded memory), False keeps
     everything in memory (fastest), None decides by size (more than 1 GiB of evidence spills). The verdicts are
     the same either way; the folder is removed before this returns."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    rules, evidence = Path(rules), Path(evidence)
+    all_settings = (settings or []) + settings_of(params, "api")
+    with ThreadPoolExecutor(max_workers=1) as pool:  # the files are hashed while the pack is parsed
+        early = pool.submit(_early_digests, evidence)
+        pack = load_pack(rules, settings=all_settings)
+        return run_on(pack, evidence, as_of, waivers, progress, spill, spill_min_bytes, early=early.result())
+
+
+def run_on(
+    pack: RulePack,
+    evidence: str | Path,
+    as_of: date,
+    waivers: str | Path | None = None,
+    progress: Any = None,
+    spill: bool | None = None,
+    spill_min_bytes: int | None = None,
+    *,
+    early: dict[str, str] | None = None,
+) -> Report:
+    """`run` with the pack already loaded: the same report, byte for byte (`run_many` shares one pack this way)."""
     import contextlib
     import tempfile
     from concurrent.futures import ThreadPoolExecutor
 
-    rules, evidence = Path(rules), Path(evidence)
+    evidence = Path(evidence)
     waivers = Path(waivers) if waivers is not None else None
     if spill is None:
         spill = evidence_bytes(evidence) > SPILL_AUTO_BYTES
@@ -165,17 +198,9 @@ def run(
         with ThreadPoolExecutor(
             max_workers=1
         ) as pool:  # hashing releases the GIL: it overlaps with parsing and evaluation
-            early = pool.submit(_early_digests, evidence)
-            inp = load_inputs(
-                rules,
-                evidence,
-                waivers,
-                progress,
-                Path(folder) if folder else None,
-                spill_min_bytes,
-                settings=(settings or []) + settings_of(params, "api"),
-            )
-            digests = pool.submit(input_digests, inp, waivers, early.result())
+            hashed = pool.submit(_early_digests, evidence) if early is None else None  # while the files are read
+            inp = load_submission(pack, evidence, waivers, progress, Path(folder) if folder else None, spill_min_bytes)
+            digests = pool.submit(lambda: input_digests(inp, waivers, hashed.result() if hashed else early))
             report = evaluate(
                 inp.pack,
                 inp.evidence.tables,

@@ -337,3 +337,7 @@ from complycheck.cli_ci import test_cmd, validate  # noqa: E402  (`test` and `va
 
 main.add_command(test_cmd)
 main.add_command(validate)
+
+from complycheck.cli_batch import batch_cmd  # noqa: E402  (`batch`: many submissions in one process, #17.4)
+
+main.add_command(batch_cmd)

@@ -10,9 +10,7 @@ process, and the CPU seconds (user + system) of all its processes and the cores 
 - (s) N `complycheck evaluate` processes one after another (a shell loop);
 - (p) the same N processes, two at a time (`xargs -P 2`: the fair baseline for using both cores);
 - (b1) `complycheck batch --jobs 1`: one process, the pack compiled once, one submission at a time;
-- (b2) `complycheck batch` (two submissions at a time, the default);
-- (pp) one command, two worker processes (spawned, so each imports polars and compiles the pack once, not once per
-  submission), each evaluating one submission at a time (written here for the measurement only);
+- (b2) `complycheck batch` (the default: two worker processes, each compiling the pack once);
 - (pl) a pipeline in one process: the next submission loaded while the current one is evaluated (written here
   for the measurement only, from the API's public pieces; not what `batch` does).
 
@@ -82,39 +80,7 @@ def timed(cmds: list[list[str]], parallel: int) -> tuple[float, float, float]:
     return time.perf_counter() - t0, peak, cpu
 
 
-def procs(rules: str, out: str, folders: list[str]) -> None:
-    """(pp): two spawned worker processes, each compiling the pack once, one submission at a time each."""
-    import multiprocessing as mp
-    from concurrent.futures import ProcessPoolExecutor
-
-    with ProcessPoolExecutor(2, mp_context=mp.get_context("spawn"), initializer=worker_init, initargs=(rules,)) as pool:
-        list(pool.map(worker_one, folders, [out] * len(folders)))
-
-
-PACK = None
-
-
-def worker_init(rules: str) -> None:
-    global PACK
-    from complycheck.pack import load_pack
-
-    PACK = load_pack(Path(rules))
-
-
-def worker_one(folder: str, out: str) -> None:
-    from datetime import date
-
-    from complycheck import api, render
-
-    report = api.run_on(PACK, Path(folder), date(2022, 12, 15))
-    (Path(out) / f"{Path(folder).name}.json").write_text(render(report, "json"), "utf-8")
-
-
 def main(argv: list[str] | None = None) -> int:
-    argv = sys.argv[1:] if argv is None else argv
-    if argv[:1] == ["--procs"]:
-        procs(argv[1], argv[2], argv[3:])
-        return 0
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--copies", type=int, default=8, help="submission folders (default 8)")
     ap.add_argument("--rows", type=int, default=0, help="rows of each big dataset (bench/generate.py); 0: the sample")
@@ -138,7 +104,7 @@ def main(argv: list[str] | None = None) -> int:
             folders.append(subs / f"county-{i:02d}")
             shutil.copytree(one, folders[-1])
         rules = str(ROOT / "rules")
-        outs = {k: tmp / f"out-{k}" for k in ("s", "p", "b1", "b2", "pp", "pl")}
+        outs = {k: tmp / f"out-{k}" for k in ("s", "p", "b1", "b2", "pl")}
         for o in outs.values():
             o.mkdir()
         single = [
@@ -167,13 +133,12 @@ def main(argv: list[str] | None = None) -> int:
         contenders = {
             "s": (f"(s) {a.copies} evaluate processes, one after another", single, 1),
             "p": (f"(p) {a.copies} evaluate processes, two at a time", single_p, 2),
-            "b1": ("(b1) one batch process, --jobs 1", [batch + ["-o", str(outs["b1"]), "--jobs", "1"]], 1),
-            "b2": ("(b2) one batch process, two at a time (default)", [batch + ["-o", str(outs["b2"])]], 1),
-            "pp": (
-                "(pp) two worker processes, the pack compiled in each",
-                [[PY, __file__, "--procs", rules, str(outs["pp"]), *map(str, folders)]],
+            "b1": (
+                "(b1) one batch command, --jobs 1 (in-process)",
+                [batch + ["-o", str(outs["b1"]), "--jobs", "1"]],
                 1,
             ),
+            "b2": ("(b2) one batch command, two workers (default)", [batch + ["-o", str(outs["b2"])]], 1),
             "pl": (
                 "(pl) one process, load next while evaluating",
                 [[PY, "-c", PIPELINE, rules, str(outs["pl"]), *map(str, folders)]],
@@ -211,7 +176,7 @@ def main(argv: list[str] | None = None) -> int:
             ref = (outs["s"] / f"{f.name}.json").read_bytes()
             bad += [
                 f"{k}: {f.name}.json differs"
-                for k in ("p", "b1", "b2", "pp", "pl")
+                for k in ("p", "b1", "b2", "pl")
                 if (outs[k] / f"{f.name}.json").read_bytes() != ref
             ]
         if bad:
@@ -225,8 +190,6 @@ def main(argv: list[str] | None = None) -> int:
             "b2/s": med["b2"] / med["s"],
             "b2/p": med["b2"] / med["p"],
             "b2/b1": med["b2"] / med["b1"],
-            "pp/b2": med["pp"] / med["b2"],
-            "pp/p": med["pp"] / med["p"],
             "pl/b2": med["pl"] / med["b2"],
         }
         for k in ratios:

@@ -1,6 +1,6 @@
 """Many submissions in one process (#17.4): the pack compiled once, each submission evaluated exactly as
 `complycheck evaluate` evaluates it (the same `api.run_on`, so each report is the same byte for byte), two at a
-time, and a summary of them all. A broken submission is its own input error; the others go on.
+time in worker processes, and a summary of them all. A broken submission is its own input error; the others go on.
 
     from complycheck import run_many
     for o in run_many("rules", "submissions", date(2022, 12, 15)):
@@ -10,7 +10,7 @@ time, and a summary of them all. A broken submission is its own input error; the
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -32,6 +32,7 @@ class Outcome:
     report: Report | None = None
     error: ComplycheckError | None = None
     bug: str | None = None
+    texts: dict[str, str] = field(default_factory=dict)  # the report rendered in the worker, by format
 
     @property
     def code(self) -> int:
@@ -68,6 +69,18 @@ def submissions_in(folder: Path, exclude: Iterable[Path] = ()) -> list[Path]:
     return found
 
 
+class SubmissionError(ComplycheckError):
+    """A submission's input error as rendered in the worker (both languages): it crosses to the parent process."""
+
+    def __init__(self, message: str, message_en: str):
+        super().__init__(message, None, message_en)
+        self.args = (message, message_en)
+
+
+Render = Callable[[Report], dict[str, str]]
+_PACK: Any = None  # a worker process's compiled pack
+
+
 def run_many(
     rules: str | Path,
     submissions: str | Path | Iterable[str | Path],
@@ -78,16 +91,18 @@ def run_many(
     settings: list[Setting] | None = None,
     spill: bool | None = None,
     jobs: int | None = None,
+    render: Render | None = None,
     each: Callable[[Outcome], None] | None = None,
 ) -> list[Outcome]:
-    """Evaluate many submissions against one pack, compiled once: a folder of submission folders, or a list of them.
+    """Evaluate many submissions against one pack: a folder of submission folders, or a list of them.
 
-    Returns one Outcome per submission, in order; `each(outcome)` is called as each one is decided (from a worker
-    thread), so reports can be written while the others are evaluated. `jobs` submissions are evaluated at a time
-    (default 2, or 1 when one of them will spill: two at a time would double the bounded memory). A broken pack or
-    waiver file raises ComplycheckError before any submission is read; a broken submission is its Outcome's error."""
-    from concurrent.futures import ThreadPoolExecutor
-
+    `jobs` submissions are evaluated at a time (default 2, or 1 when one of them will spill: two at a time would
+    double the bounded memory), each in a worker process that compiles the pack once (threads reach ~1.4-1.6 of two
+    cores, the cells being typed in Python; bench/README.md); with one job, in this process. Returns one Outcome per
+    submission, in order. `render(report)` (a picklable function) -> {format: text} runs in the worker, its result in
+    `Outcome.texts`; `each(outcome)` is called here as each submission is decided, so reports can be written while the
+    others are evaluated. A broken pack or waiver file raises ComplycheckError before any submission is read; a broken
+    submission is its Outcome's error."""
     from complycheck import api
     from complycheck.pack import load_pack
 
@@ -96,7 +111,8 @@ def run_many(
     else:
         folders = [Path(s) for s in submissions]
     waivers = Path(waivers) if waivers is not None else None
-    pack = load_pack(Path(rules), settings=(settings or []) + api.settings_of(params, "api"))
+    all_settings = (settings or []) + api.settings_of(params, "api")
+    pack = load_pack(Path(rules), settings=all_settings)  # a broken pack: one input error, before anything else
     if waivers is not None:
         api.load_waivers(waivers)  # a malformed waiver file is everyone's input error: say it once
     if jobs is None:
@@ -104,31 +120,76 @@ def run_many(
             spill is None and any(api.evidence_bytes(f) > api.SPILL_AUTO_BYTES for f in folders if f.is_dir())
         )
         jobs = 1 if spills else 2
-
-    def one(folder: Path) -> Outcome:
-        try:
-            out = Outcome(folder.name, folder, report=api.run_on(pack, folder, as_of, waivers, spill=spill))
-        except ComplycheckError as e:
-            out = Outcome(folder.name, folder, error=e)
-        except MemoryError:
-            out = Outcome(
-                folder.name, folder, error=ComplycheckError("内存不足", Location(str(folder)), "out of memory")
-            )
-        except Exception as e:  # a bug on one submission: say so for that one, and go on with the others
-            from complycheck.masking import mask_text
-
-            out = Outcome(folder.name, folder, bug=mask_text(f"{type(e).__name__}: {e}")[:300])
-        if each is not None:
-            each(out)
-        return out
-
+    args = (as_of, waivers, spill, render)
     if jobs <= 1 or len(folders) == 1:
-        return [one(f) for f in folders]
-    pool = ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="complycheck-batch")
+        global _PACK
+        _PACK = pack
+        try:
+            return [_told(_one(f, *args), each) for f in folders]
+        finally:
+            _PACK = None
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    pool = ProcessPoolExecutor(
+        min(jobs, len(folders)),
+        mp_context=multiprocessing.get_context("spawn"),  # never fork a process polars' threads run in
+        initializer=_start,
+        initargs=(Path(rules), all_settings),
+    )
     try:
-        return list(pool.map(one, folders))
+        futures = [pool.submit(_one, f, *args) for f in folders]
+        for fut in futures:
+            _told(fut.result(), each)
+        return [fut.result() for fut in futures]
     finally:  # Ctrl-C, SIGTERM: start no other submission; the ones running finish and remove their spill folders
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _start(rules: Path, settings: list[Setting]) -> None:
+    """A worker process: compile the pack, once."""
+    from complycheck.pack import load_pack
+
+    global _PACK
+    _PACK = load_pack(rules, settings=settings)
+
+
+def _told(outcome: Outcome, each: Callable[[Outcome], None] | None) -> Outcome:
+    if each is not None:
+        each(outcome)
+    return outcome
+
+
+def _one(folder: Path, as_of: date, waivers: Path | None, spill: bool | None, render: Render | None) -> Outcome:
+    """One submission, as `complycheck evaluate` would evaluate it (`api.run_on`): its report or its error."""
+    from complycheck import api
+
+    try:
+        report = api.run_on(_PACK, folder, as_of, waivers, spill=spill)
+        return Outcome(folder.name, folder, report=report, texts=render(report) if render else {})
+    except ComplycheckError as e:
+        return Outcome(folder.name, folder, error=SubmissionError(e.render("zh"), e.render("en")))
+    except MemoryError:
+        return Outcome(folder.name, folder, error=SubmissionError(f"{folder}: 内存不足", f"{folder}: out of memory"))
+    except Exception as e:  # a bug on one submission: say so for that one, and go on with the others
+        from complycheck.masking import mask_text
+
+        return Outcome(folder.name, folder, bug=mask_text(f"{type(e).__name__}: {e}")[:300])
+
+
+def rendered(report: Report, formats: list[str], lang: str, reply_days: int | None = None) -> dict[str, str]:
+    """The report in each format, as `complycheck evaluate --format FMT` renders it (`render` for run_many)."""
+    from complycheck.reports import get
+
+    out = {}
+    for fmt in formats:
+        if fmt == "rectification":
+            from complycheck.reports.rectification import notice
+
+            out[fmt] = notice(report, lang, reply_days)
+        else:
+            out[fmt] = get(fmt)(report, lang)
+    return out
 
 
 def worst(outcomes: list[Outcome]) -> int:

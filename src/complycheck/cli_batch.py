@@ -11,7 +11,6 @@ import click
 from complycheck.cli import guarded
 from complycheck.cli_decisions import parse_day
 from complycheck.reports import FORMATS
-from complycheck.results import Report
 
 SUMMARY = "summary"  # summary.txt and summary.json in the output folder
 SHARED_HTML = ("rectification", "acceptance", "notice")  # .html like the HTML report: named NAME.FORMAT.html
@@ -74,6 +73,7 @@ def batch_cmd(
     quiet: bool,
 ) -> int:
     """评估目录中的每份提交：每份一套报告，外加汇总 / evaluate every submission in a folder: reports and a summary."""
+    import functools
     import json
 
     from complycheck import api, batch
@@ -105,7 +105,7 @@ def batch_cmd(
                 path.unlink(missing_ok=True)
         else:
             for fmt, path in files.items():
-                write_atomic(path, rendered(o.report, fmt, lang, reply_days))
+                write_atomic(path, o.texts[fmt])
         with lock:
             written[o.name] = {fmt: str(p) for fmt, p in files.items()} if o.report is not None else {}
             if show:
@@ -119,6 +119,7 @@ def batch_cmd(
         settings=settings,
         spill=spill,
         jobs=jobs,
+        render=functools.partial(batch.rendered, formats=formats, lang=lang, reply_days=reply_days),
         each=each,
     )
     table = batch.summary_text(outcomes, lang)
@@ -127,14 +128,3 @@ def batch_cmd(
     write_atomic(out / f"{SUMMARY}.txt", table)
     click.echo(table, nl=False)
     return batch.worst(outcomes)
-
-
-def rendered(report: Report, fmt: str, lang: str, reply_days: int | None) -> str:
-    """One report as `complycheck evaluate --format FMT` renders it."""
-    if fmt == "rectification":
-        from complycheck.reports.rectification import notice
-
-        return notice(report, lang, reply_days)
-    from complycheck.reports import get
-
-    return get(fmt)(report, lang)

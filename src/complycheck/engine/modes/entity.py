@@ -12,7 +12,7 @@ from complycheck.engine.context import RuleContext
 from complycheck.engine.draft import Draft
 from complycheck.engine.failures import MAX_FAILURES
 from complycheck.engine.modes.base import Outcome, const_of, empty, ge
-from complycheck.engine.modes.period import periods_in
+from complycheck.engine.modes.period import period_label, window
 from complycheck.engine.wording import jsonable, pct, show, unit_word
 from complycheck.lang.types import to_fraction
 from complycheck.masking import mask_text, mask_value
@@ -140,11 +140,7 @@ class EntityMode:
 
         p = rule.period
         assert p is not None
-        start, end = p.start.build(ctx), p.end.build(ctx)
-        if not isinstance(start, date) or not isinstance(end, date):
-            raise Outcome("error", "period.start/end 必须是日期", "period.start/end must be dates")
-        overlap = int(const_of(p.min_overlap_days, ctx, 1) or 1)
-        plist = periods_in(start, end, p.unit, overlap)
+        start, end, overlap, plist = window(rule, ctx)
         labels: list[tuple[str | None, date | None, date | None]] = [(x[0], x[1], x[2]) for x in plist if x[4]]
         if not labels:
             raise Outcome(
@@ -153,11 +149,7 @@ class EntityMode:
                 f"not applicable: no {p.unit} overlaps the window by at least {overlap} days",
             )
         col = pl.col(p.column)
-        label = (
-            col.dt.strftime("%Y-%m")
-            if p.unit == "month"
-            else col.dt.year().cast(pl.String) + "Q" + col.dt.quarter().cast(pl.String)
-        )
+        label = period_label(p.column, p.unit)
         outside = int(ctx.collect(frame.select((~col.is_between(start, end)).fill_null(True).sum())).item())
         if outside:
             res.details["rows_outside_window_or_undated"] = outside

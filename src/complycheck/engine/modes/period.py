@@ -37,6 +37,27 @@ def periods_in(start: date, end: date, unit: str, min_overlap: int) -> list[tupl
     return out
 
 
+def window(rule: Rule, ctx: RuleContext) -> tuple[date, date, int, list[tuple[str, date, date, int, bool]]]:
+    """The rule's period window: start, end, the minimum overlap in days, and its calendar periods (periods_in)."""
+    p = rule.period
+    assert p is not None
+    start, end = p.start.build(ctx), p.end.build(ctx)
+    if not isinstance(start, date) or not isinstance(end, date):
+        raise Outcome("error", "period.start/end 必须是日期", "period.start/end must be dates")
+    overlap = int(const_of(p.min_overlap_days, ctx, 1) or 1)
+    return start, end, overlap, periods_in(start, end, p.unit, overlap)
+
+
+def period_label(column: str, unit: str) -> Any:
+    """The period a date falls in, as periods_in labels it: 2022-10 or 2022Q4."""
+    import polars as pl
+
+    col = pl.col(column)
+    if unit == "month":
+        return col.dt.strftime("%Y-%m")
+    return col.dt.year().cast(pl.String) + "Q" + col.dt.quarter().cast(pl.String)
+
+
 class PeriodMode:
     name = "period"
 
@@ -45,23 +66,14 @@ class PeriodMode:
 
         p = rule.period
         assert p is not None
-        start, end = p.start.build(ctx), p.end.build(ctx)
-        if not isinstance(start, date) or not isinstance(end, date):
-            raise Outcome("error", "period.start/end 必须是日期", "period.start/end must be dates")
-        overlap = int(const_of(p.min_overlap_days, ctx, 1) or 1)
-        plist = periods_in(start, end, p.unit, overlap)
+        start, end, overlap, plist = window(rule, ctx)
         required = [x for x in plist if x[4]]
         col = pl.col(p.column)
         inside = pop.filter(col.is_between(start, end))
         before, late, undated = ctx.collect(
             pop.select((col < start).sum().alias("b"), (col > end).sum().alias("l"), col.is_null().sum().alias("u"))
         ).row(0)
-        label = (
-            col.dt.strftime("%Y-%m")
-            if p.unit == "month"
-            else col.dt.year().cast(pl.String) + "Q" + col.dt.quarter().cast(pl.String)
-        )
-        inside = inside.with_columns(label.alias("__period"))
+        inside = inside.with_columns(period_label(p.column, p.unit).alias("__period"))
         if rule.group_by is not None:
             inside = with_group(rule, ctx, inside)
         by = ["__period"] + (["__group"] if rule.group_by else [])

@@ -17,7 +17,7 @@ def broken(tmp_path):
     """The home-care pack with one wrong expectation."""
     rules = tmp_path / "rules"
     shutil.copytree(PACK, rules)
-    t = rules / "tests" / "contract.yaml"
+    t = rules / "tests" / "0-contract-level.yaml"
     text = t.read_text("utf-8")
     assert "expect: pass" in text
     t.write_text(text.replace("expect: pass", "expect: fail", 1), "utf-8")
@@ -31,9 +31,9 @@ def test_rule_tests_as_junit_and_json(cli, broken, tmp_path):
     root = ET.parse(out).getroot()
     assert root.get("failures") == "1" and int(root.get("tests")) >= 40
     suites = {s.get("name").rsplit("/", 1)[-1]: s for s in root.findall("testsuite")}
-    assert suites["contract.yaml"].get("failures") == "1"
+    assert suites["0-contract-level.yaml"].get("failures") == "1"
     failed = [c for c in root.iter("testcase") if c.find("failure") is not None]
-    assert len(failed) == 1 and "contract.yaml:" in failed[0].find("failure").get("message")
+    assert len(failed) == 1 and "0-contract-level.yaml:" in failed[0].find("failure").get("message")
     code, stdout, _ = cli("test", "--rules", str(broken), "--format", "json")
     doc = json.loads(stdout)
     assert code == 1 and doc["summary"]["failed"] == 1

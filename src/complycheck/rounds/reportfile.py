@@ -75,15 +75,20 @@ def results_of(doc: dict[str, Any]) -> list[dict[str, Any]]:
     return out + list(doc["contract_results"])
 
 
-def evidence_root(doc: dict[str, Any]) -> str:
-    """The folder the evidence was read from (the common folder of the evidence inputs), '' when unknown."""
-    folders = [os.path.dirname(i["path"]) for i in doc["inputs"] if i.get("kind") == "evidence"]
+def input_root(doc: dict[str, Any], kind: str) -> str:
+    """The folder the inputs of one kind were read from (their common folder), '' when unknown."""
+    folders = [os.path.dirname(i["path"]) for i in doc["inputs"] if i.get("kind") == kind]
     if not folders:
         return ""
     try:
         return str(os.path.commonpath(folders))
     except ValueError:
         return ""
+
+
+def evidence_root(doc: dict[str, Any]) -> str:
+    """The folder the evidence was read from, '' when unknown."""
+    return input_root(doc, "evidence")
 
 
 def relative_to(path: str | None, root: str) -> str | None:
@@ -95,10 +100,5 @@ def relative_to(path: str | None, root: str) -> str | None:
 
 
 def rules_root(doc: dict[str, Any]) -> str:
-    folders = [os.path.dirname(i["path"]) for i in doc["inputs"] if i.get("kind") == "rules"]
-    if not folders:
-        return ""
-    try:
-        return str(os.path.commonpath(folders))
-    except ValueError:
-        return ""
+    """The folder the rule files were read from, '' when unknown."""
+    return input_root(doc, "rules")

@@ -149,7 +149,10 @@ def write(out: Path, frames: dict[str, pl.DataFrame], xlsx: bool, gbk: bool) -> 
                 (out / file).write_bytes(df.write_csv().encode("gb18030"))
             else:
                 df.write_csv(out / file, include_bom=True)
+        replaced = manifest["datasets"][name]["file"]
         manifest["datasets"][name] = {"file": file}
+        if all(e["file"] != replaced for e in manifest["datasets"].values()):  # not left behind, unlisted
+            (out / replaced).unlink(missing_ok=True)
     (out / "manifest.yaml").write_text(yaml.safe_dump(manifest, allow_unicode=True, sort_keys=False), "utf-8")
 
 

@@ -8,6 +8,7 @@ from datetime import date
 from typing import Any
 
 from complycheck.idnumbers import id_key_column
+from complycheck.lang.columnar import lift
 from complycheck.lang.types import Compiled
 from complycheck.model import Rule, Table
 
@@ -109,4 +110,4 @@ def as_expr(v: Any) -> Any:
     """A value as a polars expression (a constant becomes a literal)."""
     import polars as pl
 
-    return v if isinstance(v, pl.Expr) else pl.lit(v)
+    return v if isinstance(v, pl.Expr) else lift(v)

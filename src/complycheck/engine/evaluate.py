@@ -103,8 +103,17 @@ def evaluate(
 
 def all_dates_table(pack: RulePack, tables: dict[str, Table]) -> Table:
     """One row per date cell of every evidence dataset (see model.all_dates_dataset): the row keeps its own file,
-    sheet and row number, so a failing date points at the cell in the supplier's file."""
+    sheet and row number, so a failing date points at the cell in the supplier's file.
+
+    Only the columns some rule reads are built, and the file, sheet and header each row points at are categorical:
+    repeated for every date cell of a large submission, text would be copied millions of times."""
     import polars as pl
+
+    read = pack.columns_read()[0].get(ALL_DATES, set())
+    cat = pl.Categorical
+
+    def text(v: str | None, col: str, dtype: Any = pl.String) -> Any:
+        return pl.lit(v, dtype=dtype).alias(col)
 
     parts = []
     for name in sorted(tables):
@@ -113,30 +122,21 @@ def all_dates_table(pack: RulePack, tables: dict[str, Table]) -> Table:
             continue
         have = set(t.frame.collect_schema().names())
         for c in (c for c in ds.columns.values() if c.type == "date" and c.name in have):
+            header = t.headers.get(c.name, c.header)
+            visible = {"dataset": name, "column": c.name, "header": header, "file": t.file}
             parts.append(
                 t.frame.lazy().select(
                     pl.col("__row"),
-                    pl.lit(name).alias("dataset"),
-                    pl.lit(c.name).alias("column"),
-                    pl.lit(t.headers.get(c.name, c.header)).alias("header"),
-                    pl.lit(t.file).alias("file"),
+                    *(text(v, k) for k, v in visible.items() if k in read),
                     pl.col(c.name).alias("date"),
-                    pl.lit(t.file).alias("__file"),
-                    pl.lit(t.sheet, dtype=pl.String).alias("__sheet"),
-                    pl.lit(t.headers.get(c.name, c.header)).alias("__header"),
+                    text(t.file, "__file", cat),
+                    text(t.sheet, "__sheet", cat),
+                    text(header, "__header", cat),
                 )
             )
-    schema = {
-        "__row": pl.Int64,
-        "dataset": pl.String,
-        "column": pl.String,
-        "header": pl.String,
-        "file": pl.String,
-        "date": pl.Date,
-        "__file": pl.String,
-        "__sheet": pl.String,
-        "__header": pl.String,
-    }
+    schema: dict[str, Any] = {"__row": pl.Int64}
+    schema |= {k: pl.String for k in ("dataset", "column", "header", "file") if k in read}
+    schema |= {"date": pl.Date, "__file": cat, "__sheet": cat, "__header": cat}
     frame = pl.concat([p.cast(schema) for p in parts]) if parts else pl.LazyFrame(schema=schema)
     streamed = any(isinstance(t.frame, pl.LazyFrame) for t in tables.values())
     headers = {c: h for c, h in (("dataset", "数据集"), ("column", "列"), ("header", "表头"), ("date", "日期"))}

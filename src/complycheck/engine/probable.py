@@ -47,9 +47,12 @@ def probable_matches(rule: Rule, ctx: RuleContext, res: Draft) -> None:
         .select(pl.col("__row"), *_keys(columns))
         .drop_nulls(keys)
     )
-    theirs = ctx.collect(
-        ctx.tables[other].frame.lazy().select(pl.col("__row").alias("__other"), *_keys(columns)).drop_nulls(keys)
-    )
+    theirs = ctx.tables[other].frame.lazy()
+    plain = [(i, c) for i, c in enumerate(columns) if not c.startswith("birth:")]
+    if plain:  # only the other rows that could match (the listed rows are few): keys of those alone
+        i, c = plain[0]
+        theirs = theirs.filter(pl.col(c).cast(pl.String).is_in(mine[f"__k{i}"].unique().implode()))
+    theirs = ctx.collect(theirs.select(pl.col("__row").alias("__other"), *_keys(columns)).drop_nulls(keys))
     found: dict[int, list[int]] = {}
     for r, o in mine.join(theirs, on=keys, how="inner").select("__row", "__other").sort("__other").iter_rows():
         found.setdefault(r, []).append(o)

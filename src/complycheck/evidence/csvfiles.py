@@ -289,6 +289,12 @@ def _ragged(source: Path, delim: str, width: int) -> bool:
             raise_if_empty=False,
             encoding="utf8-lossy",
         )
+        plain = pl.col("l").str.count_matches(delim, literal=True) + 1
+        quick = lines.select(
+            (plain != width).any().alias("odd"), pl.col("l").str.contains('"', literal=True).any().alias("quoted")
+        ).collect()
+        if not quick["odd"][0] and not quick["quoted"][0]:  # the usual file: every line has the header's width
+            return False
         fields = pl.col("l").str.replace_all('"[^"]*"', "").str.count_matches(delim, literal=True) + 1
         odd = lines.filter(pl.col("l").str.contains(r"\S").fill_null(False) & (fields != width)).head(1).collect()
     except pl.exceptions.PolarsError:

@@ -7,7 +7,7 @@ import ast
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from complycheck.lang.columnar import lift
+from complycheck.lang.columnar import FEW_ROWS, lift
 from complycheck.lang.registry import func
 from complycheck.lang.types import NUMERIC, EvalContext, Node, const, type_name
 
@@ -90,10 +90,43 @@ def _lookup_form(c: Compiler, n: ast.AST, args: list[Node]) -> Node:
         return Node(vref.elem or "any", bc, True)
 
     def br(ctx: EvalContext) -> Any:
+        joined = lookup_by_join(ctx, key, view, kcol, vcol)
+        if joined is not None:
+            return joined
         df = table(ctx)
         return lift(key.build(ctx)).replace_strict(df[kcol], df[vcol], default=None, return_dtype=df.schema[vcol])
 
     return Node(vref.elem or "any", br, False)
+
+
+def lookup_by_join(ctx: EvalContext, key: Node, view: str, kcol: str, vcol: str) -> Any:
+    """`lookup(column, view.k, view.v)` on the frame being evaluated as a left join with the last row of each key
+    (on the integer keys of ID numbers when both sides have them): one hash join instead of collecting the keys
+    at hand and replacing through a map. None when it does not apply (an expression as the key, other types)."""
+    import polars as pl
+
+    cur = ctx.current
+    if key.col is None or cur is None or isinstance(cur, pl.LazyFrame):  # streamed: the map of the keys at hand
+        return None
+    schema, other = cur.collect_schema(), ctx.frame(view)
+    if key.col not in schema.names() or schema[key.col] != other.collect_schema()[kcol]:
+        return None
+    lk, rk = ctx.key_for(ctx.current_ds, key.col), ctx.key_for(ctx.dataset_of(view), kcol)
+    lcol, rcol = (lk, rk) if lk and rk else (key.col, kcol)
+    hit, on, name = ctx.helper(), ctx.helper(), f"lookup:{view}:{rcol}:{vcol}"
+    if name in ctx.cache:
+        table = ctx.cache[name]
+    else:
+        table = other.select(pl.col(rcol).alias("__k"), pl.col(vcol).alias("__v")).filter(pl.col("__k").is_not_null())
+    if cur.height <= FEW_ROWS:  # a few rows (the failing rows shown): only their keys of the other side
+        table = table.filter(pl.col("__k").is_in(cur[lcol].drop_nulls().unique().implode()))
+    if name not in ctx.cache:  # the last row of each key, kept for the rule's other questions when complete
+        table = ctx.collect(table.filter(pl.col("__k").is_last_distinct()))
+        if cur.height > FEW_ROWS:
+            ctx.cache[name] = table
+    right = table.rename({"__k": on, "__v": hit})
+    ctx.current = cur.join(right, left_on=lcol, right_on=on, how="left", maintain_order="left").drop(on, strict=False)
+    return pl.col(hit)
 
 
 def _deadline_form(c: Compiler, n: ast.AST, args: list[Node]) -> Node:

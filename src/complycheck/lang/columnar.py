@@ -3,9 +3,12 @@ logic on constants, and `x in dataset.column` as a join."""
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from complycheck.lang.types import EvalContext, Node
+
+FEW_ROWS = 1000  # a frame this small asks a large one about its own keys only
 
 
 def lift(v: Any) -> Any:
@@ -14,9 +17,18 @@ def lift(v: Any) -> Any:
 
     if isinstance(v, pl.Expr):
         return v
+    if isinstance(v, Decimal):  # through text: polars converts Decimal objects with numpy (0.1 s to import)
+        return pl.lit(format(v, "f")).cast(pl.Decimal(38, _scale([v])))
     if isinstance(v, list):
+        if v and all(isinstance(x, Decimal) for x in v):
+            return pl.lit(pl.Series([format(x, "f") for x in v]).cast(pl.Decimal(38, _scale(v))))
         return pl.lit(pl.Series(v))
     return pl.lit(v)
+
+
+def _scale(vs: list[Decimal]) -> int:
+    """The decimal places polars gives these values (the most any has)."""
+    return max(max(-e, 0) if isinstance(e := x.as_tuple().exponent, int) else 0 for x in vs)
 
 
 def dtype_for(t: str) -> Any:
@@ -67,7 +79,10 @@ def member_by_join(ctx: EvalContext, a: Node, view: str, col: str) -> Any:
     else:  # in memory (the frame at hand is already computed): a semi-join marks the rows, 2-4x faster than is_in
         df = ctx.collect(cur)
         rows = df.select(pl.col(lcol).alias("__k")).with_row_index("__i")
-        found = rows.join(ctx.collect(other.select(pl.col(rcol).alias("__k"))), on="__k", how="semi")["__i"]
+        right = other.select(pl.col(rcol).alias("__k"))
+        if df.height <= FEW_ROWS:  # a few rows (the failing rows shown): only their keys of the other side
+            right = right.filter(pl.col("__k").is_in(rows["__k"].drop_nulls().unique().implode()))
+        found = rows.join(ctx.collect(right), on="__k", how="semi")["__i"]
         mask = pl.zeros(df.height, pl.Boolean, eager=True)
         if found.len():
             mask = mask.scatter(found, True)

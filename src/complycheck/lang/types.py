@@ -34,6 +34,7 @@ class EvalContext(Protocol):
     current_ds: str | None
     streaming: bool  # frames are LazyFrames over spilled tables (collect with the streaming engine)
     id_birth_cached: bool  # tables carry the birth-date column of each ID column (see idnumbers.birth_column)
+    cache: dict[str, Any]  # what a rule builds once and reads again (views, lookup tables), by name
 
     def frame(self, view: str) -> Any:
         """The frame of a dataset or view (narrowed to the columns the rule reads, its filter applied)."""

@@ -542,3 +542,26 @@ def test_printing_never_crashes_whatever_the_output_encoding(tmp_path, encoding,
     assert "Traceback" not in out and "内部错误" not in out and "internal error" not in out
     if encoding == "gbk" and command == "evaluate":  # Chinese stays; marks GBK lacks become the nearest it has
         assert "验收不通过" in out and "√ [通过]" in out and "× [不通过]" in out and "✓" not in out
+
+
+# ----------------------------------------------------------------------------- round two (#13): a zero denominator
+def test_a_division_by_a_cell_holding_0_is_a_zero_denominator_naming_the_column(tmp_path):
+    text = f"公民身份号码,金额,次数\r\n{PID},5,0\r\n{make_id(seq=2)},5,1\r\n{make_id(seq=3)},5,\r\n"
+    ev = evidence_dir(tmp_path, "p.csv", text.encode())
+    rules = RULES + "  - {id: Z1, line_item: A, clauses: [X.1], title: 均值, from: people, expect: amount / n >= 1}\n"
+    rules += "  - {id: Z2, line_item: A, clauses: [X.1], title: 范围, from: people, where: amount / (n - 1) > 1,"
+    rules += " expect: present(amount)}\n"
+    code, rep = _report(tmp_path, ev, rules)
+    z1, z2 = _results(rep)["Z1"], _results(rep)["Z2"]
+    reasons = {f["row"]: (f["reason"]["zh"], f["reason"]["en"]) for f in z1["failures"]}
+    assert reasons[2] == (
+        "除数为 0（列 n“次数”）无法判断：amount / n >= 1",
+        "zero denominator (column n“次数”), unknown: amount / n >= 1",
+    )
+    assert "空白" in reasons[4][0]  # a blank cell is still a blank cell
+    assert z1["details"]["rows_zero_denominator"] == 1 and z1["details"]["zero_denominator_columns"] == ["n"]
+    assert "1 行因除数为 0（列 n“次数”）" in z1["message"]["zh"] and "zero denominator" in z1["message"]["en"]
+    # the denominator is an expression: the row where n - 1 is 0 is undecided for the scope, and says why
+    scope = {f["row"]: f["reason"]["zh"] for f in z2["failures"]}
+    assert "除数为 0：列 n“次数”" in scope[3], z2["failures"]
+    assert z2["details"]["rows_zero_denominator"] == 1 and "除数为 0" in z2["message"]["zh"]

@@ -18,7 +18,18 @@ from complycheck.lang import idfunctions as _idfunctions  # noqa: F401  (registe
 from complycheck.lang.columnar import lift
 from complycheck.lang.parse import MAX_DEPTH, MAX_INT_CONST, MAX_STR_CONST, parse, syntax_name
 from complycheck.lang.registry import REGISTRY
-from complycheck.lang.types import NOVAL, NUMERIC, Compiled, EvalContext, Node, Part, Scope, const, type_name
+from complycheck.lang.types import (
+    NOVAL,
+    NUMERIC,
+    Compiled,
+    Divisor,
+    EvalContext,
+    Node,
+    Part,
+    Scope,
+    const,
+    type_name,
+)
 
 
 def _column(name: str) -> Any:
@@ -44,6 +55,7 @@ class Compiler:
         self.columns: set[str] = set()
         self.refs: set[tuple[str, str]] = set()
         self.id_columns: set[str] = set()
+        self.divisors: list[Divisor] = []
 
     # --------------------------------------------------------------- errors
     def err(self, node: ast.AST | None, zh: str, en: str) -> ExpressionError:
@@ -161,6 +173,14 @@ class Compiler:
         hz, he = self.suggest(base, list(s.datasets) + ["params", "contract"])
         raise self.err(n, f"未知名称“{base}”{hz}", f"unknown name '{base}'{he}")
 
+    def divisor(self, n: ast.AST, node: Node) -> None:
+        """Remember a denominator that depends on the row, with the row columns it reads."""
+        if node.const:
+            return
+        source = ast.get_source_segment(" ".join(self.text.splitlines()), n) or ast.unparse(n)
+        cols = {x.id for x in ast.walk(n) if isinstance(x, ast.Name) and x.id in self.scope.columns}
+        self.divisors.append(Divisor(source, node, tuple(sorted(cols))))
+
     def need_bool(self, p: Node, src: ast.AST) -> None:
         if p.t not in ("bool", "null"):
             raise self.err(
@@ -258,7 +278,7 @@ def compile_expr(
             f"{we}: a value that does not depend on the row is needed (parameter, contract field or aggregate)",
         )
     parts = conjuncts(tree, scope, str(text), loc, what, what_en) if want == "bool" else []
-    return Compiled(str(text), node, c.names, c.columns, c.refs, c.id_columns, parts)
+    return Compiled(str(text), node, c.names, c.columns, c.refs, c.id_columns, parts, c.divisors)
 
 
 _SYMBOLS = {ast.Eq: "==", ast.NotEq: "!=", ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">="}

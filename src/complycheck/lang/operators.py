@@ -101,6 +101,8 @@ def v_BinOp(c: Compiler, n: ast.BinOp, d: int) -> Node:
             n, f"不允许的运算符 {_OPNAME.get(op, op.__name__)}", f"operator not allowed: {_OPNAME.get(op, op.__name__)}"
         )
     t = arith_type(c, n, op, a, b)
+    if op is ast.Div:
+        c.divisor(n.right, b)
     pyop = _ARITH[op]
     if a.const and b.const:
 

@@ -565,3 +565,40 @@ def test_a_division_by_a_cell_holding_0_is_a_zero_denominator_naming_the_column(
     scope = {f["row"]: f["reason"]["zh"] for f in z2["failures"]}
     assert "除数为 0：列 n“次数”" in scope[3], z2["failures"]
     assert z2["details"]["rows_zero_denominator"] == 1 and "除数为 0" in z2["message"]["zh"]
+
+
+# ----------------------------------------------------------------------------- round two (#13): long cells
+LONG_RULES = (
+    CONTRACT.replace("{type: string, header: 旗县市区}", "{type: string, header: 旗县市区, values: [科尔沁区, 开鲁县]}")
+    + """
+rules:
+  - {id: L1, line_item: A, clauses: [X.1], title: 区, from: people, expect: district in params.districts}
+  - {id: L2, line_item: A, clauses: [X.1], title: 有值, from: people,
+     expect: present(day) and present(amount) and present(n) and present(ok) and name != 'x'}
+  - {id: L3, line_item: A, clauses: [X.1], title: 分组, from: people, group_by: district, min: 2}
+  - {id: L4, line_item: B, clauses: [X.2], title: 每人, from: people, group_by: name, min: 2}
+"""
+)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["evaluate", "--format", "text"], ["evaluate", "--format", "json"], ["evaluate", "--format", "markdown"]]
+    + [["validate"]],
+)
+def test_messages_quote_at_most_a_short_prefix_of_a_long_cell(tmp_path, args):
+    long = "长" * 10_000
+    header = ["公民身份号码", "姓名", "旗县市区", "日期", "金额", "次数", "是否合格", "标签", "旗县市区"]
+    rows = [
+        [PID, "王芳", long, long, long, long, long, long, long],
+        [long, long, "科尔沁区", "2022-10-01", "1", "1", "是"],
+    ]
+    ev = evidence_dir(tmp_path, "p.csv", "".join(",".join(r) + "\r\n" for r in [header, rows[0], rows[1]]).encode())
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    (rules / "a.yaml").write_text(LONG_RULES, "utf-8")
+    extra = ["--as-of", "2022-12-15"] if args[0] == "evaluate" else []
+    code, out, t, rss = run([args[0], "--rules", str(rules), "--evidence", str(ev), *extra, *args[1:]], tmp_path)
+    check(code, out, t, rss, allowed=(1, 2))
+    assert "长" * 40 + "…" in out  # quoted, as a prefix
+    assert "长" * 41 not in out and "*" * 41 not in out

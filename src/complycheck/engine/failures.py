@@ -9,7 +9,7 @@ from complycheck.engine.draft import Draft
 from complycheck.engine.wording import show
 from complycheck.i18n import UNKNOWN
 from complycheck.lang.types import Compiled, Divisor, Node, Part
-from complycheck.masking import mask_text, mask_value
+from complycheck.masking import show_cell
 from complycheck.model import Rule, RulePack
 from complycheck.results import Failure
 
@@ -49,9 +49,9 @@ def row_failures(
     shown = [c for c in cols if c in failing.columns][:8]
     for row in failing.head(room).iter_rows(named=True):
         vals = {
-            c: mask_value(row[c], personal.get(c))
+            c: show_cell(row[c], personal.get(c))
             if personal.get(c)
-            else mask_text(show(row[c]) if row[c] is not None else "")
+            else show_cell(show(row[c]) if row[c] is not None else "")
             for c in shown
         }
         unknown = unknown_col is not None and row.get(unknown_col) is None
@@ -116,7 +116,7 @@ def _which_part(
         if v is None:
             return "空白"
         kind = personal.get(node.col or "") if node is not None else None
-        return mask_value(v, kind) if kind else mask_text(show(v))
+        return show_cell(v, kind) if kind else show_cell(show(v))
 
     def figures(i: str, p: Part) -> list[str]:  # why a false part is false, in values
         if p.op is not None and row.get(f"__l{i}") is not None and row.get(f"__r{i}") is not None:

@@ -602,3 +602,49 @@ def test_messages_quote_at_most_a_short_prefix_of_a_long_cell(tmp_path, args):
     check(code, out, t, rss, allowed=(1, 2))
     assert "长" * 40 + "…" in out  # quoted, as a prefix
     assert "长" * 41 not in out and "*" * 41 not in out
+
+
+# ----------------------------------------------------------------------------- round two (#13): one reading of a cell
+def test_validate_and_evaluate_agree_that_an_unreadable_cell_is_a_data_problem(tmp_path):
+    """An unreadable cell is a data problem, never an input error: both commands report it as a warning with file,
+    row and column (the same message), the cell is blank to the rules, and neither exits 2 over it."""
+    import json
+    import re
+
+    headers = ["公民身份号码", "日期", "金额", "是否合格"]
+    rows = [
+        [PID, "2022年10月", "1", "是"],
+        [make_id(seq=2), "2022-10-01", "1,5", "X"],
+        [make_id(seq=3), "2022-10-01", "2", "是"],
+    ]
+    ev = evidence_dir(
+        tmp_path, "p.csv", "".join(",".join(f'"{c}"' for c in r) + "\r\n" for r in [headers, *rows]).encode()
+    )
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    (rules / "a.yaml").write_text(
+        RULES + "  - {id: C1, line_item: A, clauses: [X.1], title: 有值, from: people,"
+        " expect: present(day) and present(amount)}\n",
+        "utf-8",
+    )
+    out = tmp_path / "r.json"
+    code_e, text_e, t, rss = run(
+        ["evaluate", "--rules", str(rules), "--evidence", str(ev), "--as-of", "2022-12-15", "--format", "json"]
+        + ["--output", str(out)],
+        tmp_path,
+    )
+    check(code_e, text_e, t, rss, allowed=(1,))  # decided: not accepted, because the cells are blank to the rules
+    rep = json.loads(out.read_text("utf-8"))
+    code_v, text_v, t, rss = run(["validate", "--rules", str(rules), "--evidence", str(ev)], tmp_path)
+    check(code_v, text_v, t, rss, allowed=(0,))  # warnings only: not an input error
+    unreadable = {(2, "日期"), (3, "金额"), (3, "是否合格")}
+    evaluated = {(p["row"], p["column"]): (p["level"], p["message"]["zh"]) for p in rep["data_problems"]}
+    validated = {}
+    for line in text_v.splitlines():
+        m = re.match(r".*p\.csv:(\d+):([^:]+): 警告：(.*)$", line)
+        if m:
+            validated[(int(m[1]), m[2])] = ("warning", m[3])
+    assert unreadable <= set(evaluated), rep["data_problems"]
+    assert {k: evaluated[k] for k in unreadable} == {k: validated.get(k) for k in unreadable}, text_v
+    assert all(evaluated[k][0] == "warning" and "无法读取" in evaluated[k][1] for k in unreadable)
+    assert _results(rep)["C1"]["status"] != "pass"

@@ -15,6 +15,9 @@ from complycheck.masking import show_cell
 from complycheck.model import Column, Problem
 
 MAX_PROBLEMS_PER_COLUMN = 20
+# A cell that cannot be read (or is not an allowed value) is a data problem, not an input error: evaluate and validate
+# both report it as a warning with file, row and column, and the cell is blank (unknown) to the rules (#13 point 10)
+DATA_PROBLEM = "warning"
 
 
 def parser(col: Column, date1904: bool) -> Callable[[str], Any]:
@@ -82,6 +85,7 @@ class ColumnState:
                     col.header,
                     f"无法读取“{shown}”：{self.bad_reasons[v]}，按空白（未知）处理",
                     f"cannot read '{shown}' as {col.type}; treated as blank (unknown)",
+                    DATA_PROBLEM,
                 )
             )
         if self.bad_total > MAX_PROBLEMS_PER_COLUMN:
@@ -93,6 +97,7 @@ class ColumnState:
                     col.header,
                     f"该列另有 {self.bad_total - MAX_PROBLEMS_PER_COLUMN} 个单元格无法读取",
                     f"{self.bad_total - MAX_PROBLEMS_PER_COLUMN} more unreadable cells in this column",
+                    DATA_PROBLEM,
                 )
             )
         for v in sorted(self.disallowed)[:MAX_PROBLEMS_PER_COLUMN]:
@@ -105,6 +110,7 @@ class ColumnState:
                     col.header,
                     f"“{shown}”不在可选值（{'、'.join(col.values)}）中",
                     f"'{shown}' is not one of the allowed values ({', '.join(col.values)})",
+                    DATA_PROBLEM,
                 )
             )
         return out
@@ -181,6 +187,7 @@ def convert(
                         f"{show_cell(v, 'id_number')}：身份证号被 Excel 存成科学计数法，已损坏，无法恢复",
                         f"{show_cell(v, 'id_number')}: ID number stored by Excel in scientific notation; "
                         "corrupted, cannot be recovered",
+                        DATA_PROBLEM,
                     )
                 )
         return out

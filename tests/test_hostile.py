@@ -3,6 +3,7 @@ each in under 10 s and 256 MB, and nothing leaks or runs."""
 
 import io
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -648,3 +649,30 @@ def test_validate_and_evaluate_agree_that_an_unreadable_cell_is_a_data_problem(t
     assert {k: evaluated[k] for k in unreadable} == {k: validated.get(k) for k in unreadable}, text_v
     assert all(evaluated[k][0] == "warning" and "无法读取" in evaluated[k][1] for k in unreadable)
     assert _results(rep)["C1"]["status"] != "pass"
+
+
+# ----------------------------------------------------------------------------- round two (#13): refusals name columns
+REFUSED = [  # (expression, the column it names): refused at load, naming the column it was applied to
+    ("name > 5", "name“姓名”"),
+    ("day + 1 > 2", "day“日期”"),
+    ("matches(day, '^2022')", "day“日期”"),
+    ("-name > 1", "name“姓名”"),
+    ("name", "name“姓名”"),
+    ("district in 'abc'", "district“旗县市区”"),
+    ("valid_id(day)", "day“日期”"),
+    ("sum(visits.day) > 1", "visits.day"),
+]
+
+
+@pytest.mark.parametrize("expr,named", REFUSED)
+def test_a_refused_construct_names_the_column_it_was_applied_to(tmp_path, expr, named):
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    (rules / "a.yaml").write_text(
+        RULES + f'  - {{id: F1, line_item: A, clauses: [X.1], title: t, from: people, expect: "{expr}"}}\n', "utf-8"
+    )
+    for lang in ("zh", "en"):
+        code, out, t, rss = run(["validate", "--rules", str(rules), "--lang", lang], tmp_path)
+        check(code, out, t, rss)
+        line = next(x for x in out.splitlines() if "a.yaml:" in x and "F1" in x)
+        assert re.search(r"a\.yaml:\d+:\d+:", line) and named in line, line  # file, line and column, as before

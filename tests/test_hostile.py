@@ -3,6 +3,7 @@ each in under 10 s and 256 MB, and nothing leaks or runs."""
 
 import io
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -542,3 +543,136 @@ def test_printing_never_crashes_whatever_the_output_encoding(tmp_path, encoding,
     assert "Traceback" not in out and "内部错误" not in out and "internal error" not in out
     if encoding == "gbk" and command == "evaluate":  # Chinese stays; marks GBK lacks become the nearest it has
         assert "验收不通过" in out and "√ [通过]" in out and "× [不通过]" in out and "✓" not in out
+
+
+# ----------------------------------------------------------------------------- round two (#13): a zero denominator
+def test_a_division_by_a_cell_holding_0_is_a_zero_denominator_naming_the_column(tmp_path):
+    text = f"公民身份号码,金额,次数\r\n{PID},5,0\r\n{make_id(seq=2)},5,1\r\n{make_id(seq=3)},5,\r\n"
+    ev = evidence_dir(tmp_path, "p.csv", text.encode())
+    rules = RULES + "  - {id: Z1, line_item: A, clauses: [X.1], title: 均值, from: people, expect: amount / n >= 1}\n"
+    rules += "  - {id: Z2, line_item: A, clauses: [X.1], title: 范围, from: people, where: amount / (n - 1) > 1,"
+    rules += " expect: present(amount)}\n"
+    code, rep = _report(tmp_path, ev, rules)
+    z1, z2 = _results(rep)["Z1"], _results(rep)["Z2"]
+    reasons = {f["row"]: (f["reason"]["zh"], f["reason"]["en"]) for f in z1["failures"]}
+    assert reasons[2] == (
+        "除数为 0（列 n“次数”）无法判断：amount / n >= 1",
+        "zero denominator (column n“次数”), unknown: amount / n >= 1",
+    )
+    assert "空白" in reasons[4][0]  # a blank cell is still a blank cell
+    assert z1["details"]["rows_zero_denominator"] == 1 and z1["details"]["zero_denominator_columns"] == ["n"]
+    assert "1 行因除数为 0（列 n“次数”）" in z1["message"]["zh"] and "zero denominator" in z1["message"]["en"]
+    # the denominator is an expression: the row where n - 1 is 0 is undecided for the scope, and says why
+    scope = {f["row"]: f["reason"]["zh"] for f in z2["failures"]}
+    assert "除数为 0：列 n“次数”" in scope[3], z2["failures"]
+    assert z2["details"]["rows_zero_denominator"] == 1 and "除数为 0" in z2["message"]["zh"]
+
+
+# ----------------------------------------------------------------------------- round two (#13): long cells
+LONG_RULES = (
+    CONTRACT.replace("{type: string, header: 旗县市区}", "{type: string, header: 旗县市区, values: [科尔沁区, 开鲁县]}")
+    + """
+rules:
+  - {id: L1, line_item: A, clauses: [X.1], title: 区, from: people, expect: district in params.districts}
+  - {id: L2, line_item: A, clauses: [X.1], title: 有值, from: people,
+     expect: present(day) and present(amount) and present(n) and present(ok) and name != 'x'}
+  - {id: L3, line_item: A, clauses: [X.1], title: 分组, from: people, group_by: district, min: 2}
+  - {id: L4, line_item: B, clauses: [X.2], title: 每人, from: people, group_by: name, min: 2}
+"""
+)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["evaluate", "--format", "text"], ["evaluate", "--format", "json"], ["evaluate", "--format", "markdown"]]
+    + [["validate"]],
+)
+def test_messages_quote_at_most_a_short_prefix_of_a_long_cell(tmp_path, args):
+    long = "长" * 10_000
+    header = ["公民身份号码", "姓名", "旗县市区", "日期", "金额", "次数", "是否合格", "标签", "旗县市区"]
+    rows = [
+        [PID, "王芳", long, long, long, long, long, long, long],
+        [long, long, "科尔沁区", "2022-10-01", "1", "1", "是"],
+    ]
+    ev = evidence_dir(tmp_path, "p.csv", "".join(",".join(r) + "\r\n" for r in [header, rows[0], rows[1]]).encode())
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    (rules / "a.yaml").write_text(LONG_RULES, "utf-8")
+    extra = ["--as-of", "2022-12-15"] if args[0] == "evaluate" else []
+    code, out, t, rss = run([args[0], "--rules", str(rules), "--evidence", str(ev), *extra, *args[1:]], tmp_path)
+    check(code, out, t, rss, allowed=(0, 1))  # validate: unreadable cells are warnings (evaluate: not accepted)
+    assert "长" * 40 + "…" in out  # quoted, as a prefix
+    assert "长" * 41 not in out and "*" * 41 not in out
+
+
+# ----------------------------------------------------------------------------- round two (#13): one reading of a cell
+def test_validate_and_evaluate_agree_that_an_unreadable_cell_is_a_data_problem(tmp_path):
+    """An unreadable cell is a data problem, never an input error: both commands report it as a warning with file,
+    row and column (the same message), the cell is blank to the rules, and neither exits 2 over it."""
+    import json
+    import re
+
+    headers = ["公民身份号码", "日期", "金额", "是否合格"]
+    rows = [
+        [PID, "2022年10月", "1", "是"],
+        [make_id(seq=2), "2022-10-01", "1,5", "X"],
+        [make_id(seq=3), "2022-10-01", "2", "是"],
+    ]
+    ev = evidence_dir(
+        tmp_path, "p.csv", "".join(",".join(f'"{c}"' for c in r) + "\r\n" for r in [headers, *rows]).encode()
+    )
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    (rules / "a.yaml").write_text(
+        RULES + "  - {id: C1, line_item: A, clauses: [X.1], title: 有值, from: people,"
+        " expect: present(day) and present(amount)}\n",
+        "utf-8",
+    )
+    out = tmp_path / "r.json"
+    code_e, text_e, t, rss = run(
+        ["evaluate", "--rules", str(rules), "--evidence", str(ev), "--as-of", "2022-12-15", "--format", "json"]
+        + ["--output", str(out)],
+        tmp_path,
+    )
+    check(code_e, text_e, t, rss, allowed=(1,))  # decided: not accepted, because the cells are blank to the rules
+    rep = json.loads(out.read_text("utf-8"))
+    code_v, text_v, t, rss = run(["validate", "--rules", str(rules), "--evidence", str(ev)], tmp_path)
+    check(code_v, text_v, t, rss, allowed=(0,))  # warnings only: not an input error
+    unreadable = {(2, "日期"), (3, "金额"), (3, "是否合格")}
+    evaluated = {(p["row"], p["column"]): (p["level"], p["message"]["zh"]) for p in rep["data_problems"]}
+    validated = {}
+    for line in text_v.splitlines():
+        m = re.match(r".*p\.csv:(\d+):([^:]+): 警告：(.*)$", line)
+        if m:
+            validated[(int(m[1]), m[2])] = ("warning", m[3])
+    assert unreadable <= set(evaluated), rep["data_problems"]
+    assert {k: evaluated[k] for k in unreadable} == {k: validated.get(k) for k in unreadable}, text_v
+    assert all(evaluated[k][0] == "warning" and "无法读取" in evaluated[k][1] for k in unreadable)
+    assert _results(rep)["C1"]["status"] != "pass"
+
+
+# ----------------------------------------------------------------------------- round two (#13): refusals name columns
+REFUSED = [  # (expression, the column it names): refused at load, naming the column it was applied to
+    ("name > 5", "name“姓名”"),
+    ("day + 1 > 2", "day“日期”"),
+    ("matches(day, '^2022')", "day“日期”"),
+    ("-name > 1", "name“姓名”"),
+    ("name", "name“姓名”"),
+    ("district in 'abc'", "district“旗县市区”"),
+    ("valid_id(day)", "day“日期”"),
+    ("sum(visits.day) > 1", "visits.day"),
+]
+
+
+@pytest.mark.parametrize("expr,named", REFUSED)
+def test_a_refused_construct_names_the_column_it_was_applied_to(tmp_path, expr, named):
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    (rules / "a.yaml").write_text(
+        RULES + f'  - {{id: F1, line_item: A, clauses: [X.1], title: t, from: people, expect: "{expr}"}}\n', "utf-8"
+    )
+    for lang in ("zh", "en"):
+        code, out, t, rss = run(["validate", "--rules", str(rules), "--lang", lang], tmp_path)
+        check(code, out, t, rss)
+        line = next(x for x in out.splitlines() if "a.yaml:" in x and "F1" in x)
+        assert re.search(r"a\.yaml:\d+:\d+:", line) and named in line, line  # file, line and column, as before

@@ -151,14 +151,15 @@ def test_evidence_problems_are_listed_by_file_and_row(cli, tmp_path):
     assert "个案服务档案.json”不存在" in err
 
 
-def test_unreadable_cells_are_errors_with_row_and_column(cli, tmp_path):
+def test_unreadable_cells_are_data_problems_with_row_and_column(cli, tmp_path):
+    """A data problem, as in evaluate (#13 point 10): a warning naming file, row and column, not exit 2."""
     ev = tmp_path / "evidence"
     shutil.copytree(ROOT / "evidence", ev)
     (ev / "困难群众需求调查.csv").write_bytes(
         "公民身份号码,调查日期\r\n150502199001010715,2022年13月1日\r\n".encode("gbk")
     )
-    code, _, err = cli("validate", "--evidence", str(ev))
-    assert code == 2 and "困难群众需求调查.csv:2:调查日期: 无法读取“2022年13月1日”" in err
+    code, out, _ = cli("validate", "--evidence", str(ev))
+    assert code == 0 and "困难群众需求调查.csv:2:调查日期: 警告：无法读取“2022年13月1日”" in out
 
 
 def test_bundled_pack_and_evidence_validate(cli):

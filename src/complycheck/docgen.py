@@ -193,7 +193,7 @@ verdict rolls up its line items and its contract-level rules the same way.
 
 | code | meaning |
 |---|---|
-| 0 | every line item accepted (`validate`, `test`: no problem) |
+| 0 | every line item accepted (`validate`: no error, warnings such as unreadable cells allowed; `test`: no problem) |
 | 1 | at least one line item not accepted or awaiting review (`test`: a test failed) |
 | 2 | invalid input or usage: a rule file, the evidence, a waiver file or an option |
 | 3 | internal error: a bug; the one line printed asks you to report it |

@@ -115,6 +115,15 @@ WORDS.update(
     }
 )
 
+# why a row could not be decided (engine messages: failing rows, rule messages and details)
+UNKNOWN = {
+    "blank": ("因空白无法判断：", "unknown because of blank cells: "),
+    "zero": ("除数为 0（列 {cols}）无法判断：", "zero denominator (column {cols}), unknown: "),
+    "zero_note": ("（除数为 0：列 {cols}）", " (zero denominator: column {cols})"),
+    "rows_blank": ("{n} 行因空白", "{n} because of blank cells"),
+    "rows_zero": ("{n} 行因除数为 0（列 {cols}）", "{n} because of a zero denominator (column {cols})"),
+}
+
 
 def t(table: dict[str, tuple[str, str]], key: str, lang: str) -> str:
     """Look a word up in a table; unknown keys are shown as they are."""

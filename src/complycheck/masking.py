@@ -1,4 +1,5 @@
-"""Personal data never leaves the engine unmasked: ID numbers, phone numbers, names."""
+"""Personal data never leaves the engine unmasked: ID numbers, phone numbers, names; and a message quotes at most a
+short prefix of a cell (`clip`, `show_cell`): the one place that decides how much of a cell a message shows."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ _ID_LIKE = re.compile(r"(?<![0-9A-Za-z])(\d{6})(\d{8})(\d{3}[0-9Xx])(?![0-9A-Za-
 _ID15 = re.compile(r"(?<!\d)(\d{6})(\d{6})(\d{3})(?!\d)")
 _PHONE = re.compile(r"(?<!\d)(1[3-9]\d)(\d{4})(\d{4})(?!\d)")
 _SCI = re.compile(r"\d\.\d+[eE]\+?\d+")
+SHOWN_CHARS = 40  # at most this much of a cell (or header) is quoted in a message
 
 
 def mask_id(s: str) -> str:
@@ -47,3 +49,14 @@ def mask_value(value: object, kind: str | None) -> str:
     if kind:  # any other personal column
         return s[:1] + "*" * max(1, len(s) - 1) if s else s
     return mask_text(s)
+
+
+def clip(s: str, n: int = SHOWN_CHARS) -> str:
+    """At most the first `n` characters of a cell's text, '…' marking a cut."""
+    return s if len(s) <= n else s[:n] + "…"
+
+
+def show_cell(value: object, kind: str | None = None) -> str:
+    """A cell as a message may quote it: masked (by its column's kind of personal data, else ID- and phone-like
+    numbers in it), then clipped; masking comes first, so a cut never leaves part of a number unmasked."""
+    return clip(mask_value(value, kind))

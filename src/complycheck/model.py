@@ -374,7 +374,9 @@ class Problem:
     column: str | None
     message: str
     message_en: str
-    level: str = "error"  # "error": a cell or row could not be read as declared; "warning": worth knowing
+    # "warning": a data problem (an unreadable cell, a ragged row...), reported and read as blank where it is a cell;
+    # "error": a header that is probably a declared column written differently (validate exits 2)
+    level: str = "error"
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from typing import Any
 from complycheck.engine import modes
 from complycheck.engine.context import RuleContext
 from complycheck.engine.draft import Draft
-from complycheck.engine.failures import personal_columns, row_failures
+from complycheck.engine.failures import personal_columns, row_failures, unknown_counts, zero_denominators
 from complycheck.engine.modes.base import Outcome
 from complycheck.engine.probable import probable_matches
 from complycheck.engine.rollup import apply_dependencies, apply_waiver, coverage, dependency_order, roll_up
@@ -252,15 +252,21 @@ def undecided_scope(rule: Rule, ctx: RuleContext, res: Draft) -> None:
         res,
         f"无法判断是否属于范围：{where}",
         f"cannot tell whether the row is in scope: {where}",
+        divisors=rule.where.divisors,
     )
+    ds = ctx.dataset_of(rule.source)
+    zero_n, zero = zero_denominators(ctx, ds, ctx.cache["__unknown_rows"], rule.where.divisors)
+    why = unknown_counts(n, zero_n, zero, ctx.tables[ds].headers, res) if zero_n else None
     if rule.on_unknown_scope == "ignore" or res.status not in ("pass", "warn", "not_applicable", "missing_evidence"):
         return
     res.details["status_before_unknown_scope"] = res.status
     res.status = rule.on_unknown_scope
-    res.message = f"{n} 行无法判断是否属于范围（单元格空白或无效），需人工核实后才能确定：{res.message}"
+    res.message = (
+        f"{n} 行无法判断是否属于范围（{why[0] if why else '单元格空白或无效'}），需人工核实后才能确定：{res.message}"
+    )
     res.message_en = (
-        f"{plural(n, 'row')} cannot be placed in or out of scope (blank or invalid cells); to be checked: "
-        + res.message_en
+        f"{plural(n, 'row')} cannot be placed in or out of scope ({why[1] if why else 'blank or invalid cells'}); "
+        "to be checked: " + res.message_en
     )
 
 

@@ -7,8 +7,9 @@ from typing import Any
 from complycheck.engine.context import RuleContext
 from complycheck.engine.draft import Draft
 from complycheck.engine.wording import show
-from complycheck.lang.types import Compiled, Node, Part
-from complycheck.masking import mask_text, mask_value
+from complycheck.i18n import UNKNOWN
+from complycheck.lang.types import Compiled, Divisor, Node, Part
+from complycheck.masking import show_cell
 from complycheck.model import Rule, RulePack
 from complycheck.results import Failure
 
@@ -26,9 +27,11 @@ def row_failures(
     unknown_col: str | None = None,
     parts: list[Part] | None = None,
     verb: tuple[str, str] = ("不满足", "not met"),
+    divisors: list[Divisor] | None = None,
 ) -> None:
     """Count the failing rows and list the first MAX_FAILURES of them (masked). With the condition's `parts`, each
-    row's reason names the part that is false, with its values (`nursing_beds <= beds`: 173 > 161)."""
+    row's reason names the part that is false, with its values (`nursing_beds <= beds`: 173 > 161); with its
+    `divisors`, a row left unknown by a denominator of 0 says so, naming the column, not blank cells."""
     import polars as pl
 
     res.failure_count += int(ctx.collect(failing.select(pl.len())).item())
@@ -39,21 +42,29 @@ def row_failures(
     ds_name = ctx.dataset_of(rule.source)
     if parts and len(parts) > 0:
         failing = _with_parts(ctx, ds_name, failing, parts)
+    if divisors:
+        failing = ctx.collect(with_divisors(ctx, ds_name, failing.lazy() if ctx.streaming else failing, divisors))
     table = ctx.tables[ds_name]
     personal = ctx.personal.get(ds_name, {})
     shown = [c for c in cols if c in failing.columns][:8]
     for row in failing.head(room).iter_rows(named=True):
         vals = {
-            c: mask_value(row[c], personal.get(c))
+            c: show_cell(row[c], personal.get(c))
             if personal.get(c)
-            else mask_text(show(row[c]) if row[c] is not None else "")
+            else show_cell(show(row[c]) if row[c] is not None else "")
             for c in shown
         }
         unknown = unknown_col is not None and row.get(unknown_col) is None
-        reason = ("因空白无法判断：" if unknown else "") + zh
-        reason_en = ("unknown because of blank cells: " if unknown else "") + en
+        zero = [d for i, d in enumerate(divisors or []) if _is_zero(row.get(f"__z{i}"))]
+        why = unknown_words(zero, table.headers)
+        reason = (why[0] if unknown else "") + zh
+        reason_en = (why[1] if unknown else "") + en
+        if zero and unknown_col is None:  # rows undecided for the scope: the zero denominator is why
+            names = divisor_names(zero, table.headers)
+            reason += UNKNOWN["zero_note"][0].format(cols=names[0])
+            reason_en += UNKNOWN["zero_note"][1].format(cols=names[1])
         if parts:
-            reason, reason_en = _which_part(row, parts, personal, verb) or (reason, reason_en)
+            reason, reason_en = _which_part(row, parts, personal, verb, zero, table.headers) or (reason, reason_en)
         res.failures.append(
             Failure(
                 row.get("__file") or table.file,  # all_dates: each row's own file and sheet
@@ -92,7 +103,12 @@ def _numbered(parts: list[Part], prefix: str = "") -> list[tuple[str, Part]]:
 
 
 def _which_part(
-    row: dict[str, Any], parts: list[Part], personal: dict[str, str], verb: tuple[str, str]
+    row: dict[str, Any],
+    parts: list[Part],
+    personal: dict[str, str],
+    verb: tuple[str, str],
+    zero: list[Divisor],
+    headers: dict[str, str],
 ) -> tuple[str, str] | None:
     """The reason in words: the first part that is false (with its values), else the first that is unknown."""
 
@@ -100,7 +116,7 @@ def _which_part(
         if v is None:
             return "空白"
         kind = personal.get(node.col or "") if node is not None else None
-        return mask_value(v, kind) if kind else mask_text(show(v))
+        return show_cell(v, kind) if kind else show_cell(show(v))
 
     def figures(i: str, p: Part) -> list[str]:  # why a false part is false, in values
         if p.op is not None and row.get(f"__l{i}") is not None and row.get(f"__r{i}") is not None:
@@ -115,8 +131,69 @@ def _which_part(
             return f"{verb[0]}：{p.source}", f"{verb[1]}: {p.source}"
     for i, p in enumerate(parts):
         if row.get(f"__p{i}") is None:
-            return f"因空白无法判断：{p.source}", f"unknown because of blank cells: {p.source}"
+            zh, en = unknown_words([d for d in zero if d.source in p.source], headers)
+            return zh + p.source, en + p.source
     return None
+
+
+def _is_zero(v: Any) -> bool:
+    return v is not None and not isinstance(v, bool) and v == 0
+
+
+def with_divisors(ctx: RuleContext, ds: str, frame: Any, divisors: list[Divisor]) -> Any:
+    """`frame` with each row-dependent denominator's value as column __z0, __z1, ..."""
+    for i, d in enumerate(divisors):
+        frame = ctx.with_value(frame, Compiled(d.source, d.node), f"__z{i}", ds)
+    return frame
+
+
+def divisor_names(zero: list[Divisor], headers: dict[str, str]) -> tuple[str, str]:
+    """The columns the zero denominators read, as `beds（床位数）`, or the denominator when it reads none."""
+    keys = sorted({c for d in zero for c in d.columns})
+    bare = [d.source for d in zero if not d.columns]
+    named = [f"{c}“{headers[c]}”" if headers.get(c, c) != c else c for c in keys]
+    return "、".join(named + bare), ", ".join(named + bare)
+
+
+def unknown_words(zero: list[Divisor], headers: dict[str, str]) -> tuple[str, str]:
+    """Why a row is unknown: blank cells, or a denominator of 0 (naming its columns)."""
+    if not zero:
+        return UNKNOWN["blank"]
+    zh, en = divisor_names(zero, headers)
+    return UNKNOWN["zero"][0].format(cols=zh), UNKNOWN["zero"][1].format(cols=en)
+
+
+def zero_denominators(ctx: RuleContext, ds: str, unknown: Any, divisors: list[Divisor]) -> tuple[int, list[Divisor]]:
+    """Of the unknown rows, how many have a denominator of 0, and which denominators were 0."""
+    import polars as pl
+
+    if not divisors:
+        return 0, []
+    frame = with_divisors(ctx, ds, unknown, divisors)
+    zeros = [(pl.col(f"__z{i}") == 0).fill_null(False) for i in range(len(divisors))]
+    got = ctx.collect(frame.select(pl.any_horizontal(zeros).sum().alias("n"), *(z.any() for z in zeros)))
+    row = got.row(0)
+    return int(row[0]), [d for d, hit in zip(divisors, row[1:], strict=True) if hit]
+
+
+def unknown_counts(n: int, zero_n: int, zero: list[Divisor], headers: dict[str, str], res: Any) -> tuple[str, str]:
+    """'3 行因空白、1 行因除数为 0（列 beds）' for a rule's message; the zero denominators go into its details."""
+    blank_zh, blank_en = (
+        UNKNOWN["rows_blank"][0].format(n=n - zero_n),
+        UNKNOWN["rows_blank"][1].format(n=n - zero_n),
+    )
+    if not zero_n:
+        return blank_zh, blank_en
+    zh, en = divisor_names(zero, headers)
+    res.details["rows_zero_denominator"] = zero_n
+    res.details["zero_denominator_columns"] = sorted({c for d in zero for c in d.columns} or {d.source for d in zero})
+    zero_zh, zero_en = (
+        UNKNOWN["rows_zero"][0].format(n=zero_n, cols=zh),
+        UNKNOWN["rows_zero"][1].format(n=zero_n, cols=en),
+    )
+    if zero_n == n:
+        return zero_zh, zero_en
+    return f"{blank_zh}、{zero_zh}", f"{blank_en}, {zero_en}"
 
 
 def personal_columns(pack: RulePack) -> dict[str, dict[str, str]]:

@@ -3,6 +3,7 @@ value parsed once; cells that cannot be read become problems (row, column, maske
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -10,10 +11,13 @@ from typing import Any
 from complycheck import idnumbers as ids
 from complycheck import values as V
 from complycheck.idnumbers import birth_dates, id_keys
-from complycheck.masking import mask_value
+from complycheck.masking import show_cell
 from complycheck.model import Column, Problem
 
 MAX_PROBLEMS_PER_COLUMN = 20
+# A cell that cannot be read (or is not an allowed value) is a data problem, not an input error: evaluate and validate
+# both report it as a warning with file, row and column, and the cell is blank (unknown) to the rules (#13 point 10)
+DATA_PROBLEM = "warning"
 
 
 def parser(col: Column, date1904: bool) -> Callable[[str], Any]:
@@ -72,15 +76,16 @@ class ColumnState:
     def report(self, col: Column, file: str, sheet: str | None) -> list[Problem]:
         out = list(self.notes)
         for v, r in self.bad_cells:
-            shown = mask_value(v, col.personal) if col.personal else mask_value(v, None)
+            shown = show_cell(v, col.personal)
             out.append(
                 Problem(
                     file,
                     sheet,
                     r,
                     col.header,
-                    f"无法读取“{shown[:40]}”：{self.bad_reasons[v]}，按空白（未知）处理",
-                    f"cannot read '{shown[:40]}' as {col.type}; treated as blank (unknown)",
+                    f"无法读取“{shown}”：{self.bad_reasons[v]}，按空白（未知）处理",
+                    f"cannot read '{shown}' as {col.type}; treated as blank (unknown)",
+                    DATA_PROBLEM,
                 )
             )
         if self.bad_total > MAX_PROBLEMS_PER_COLUMN:
@@ -92,10 +97,11 @@ class ColumnState:
                     col.header,
                     f"该列另有 {self.bad_total - MAX_PROBLEMS_PER_COLUMN} 个单元格无法读取",
                     f"{self.bad_total - MAX_PROBLEMS_PER_COLUMN} more unreadable cells in this column",
+                    DATA_PROBLEM,
                 )
             )
         for v in sorted(self.disallowed)[:MAX_PROBLEMS_PER_COLUMN]:
-            shown = mask_value(v, col.personal) if col.personal else v
+            shown = show_cell(v, col.personal)
             out.append(
                 Problem(
                     file,
@@ -104,12 +110,14 @@ class ColumnState:
                     col.header,
                     f"“{shown}”不在可选值（{'、'.join(col.values)}）中",
                     f"'{shown}' is not one of the allowed values ({', '.join(col.values)})",
+                    DATA_PROBLEM,
                 )
             )
         return out
 
 
 _ID_SHAPE = ids.ID_SHAPE
+_QUOTED = re.compile(r"：(?:'.*'|\".*\")$", re.S)  # a parser's own quote of the value, at the end of its message
 # characters normalize_text never changes, alone or in sequence (no decompositions, no combining, not dashes or spaces)
 MAY_CHANGE = r"[^\x20-\x7E\u00B7\u2018\u2019\u201C\u201D\u3001\u3002\u300A-\u3011\u3400-\u4DBF\u4E00-\u9FFF]"
 
@@ -176,9 +184,10 @@ def convert(
                         sheet,
                         r,
                         col.header,
-                        f"{mask_value(v, 'id_number')}：身份证号被 Excel 存成科学计数法，已损坏，无法恢复",
-                        f"{mask_value(v, 'id_number')}: ID number stored by Excel in scientific notation; "
+                        f"{show_cell(v, 'id_number')}：身份证号被 Excel 存成科学计数法，已损坏，无法恢复",
+                        f"{show_cell(v, 'id_number')}: ID number stored by Excel in scientific notation; "
                         "corrupted, cannot be recovered",
+                        DATA_PROBLEM,
                     )
                 )
         return out
@@ -189,7 +198,7 @@ def convert(
             try:
                 st.cache[v] = parse(v)
             except (ValueError, ArithmeticError) as e:
-                st.bad_reasons[v] = str(e)
+                st.bad_reasons[v] = _QUOTED.sub("", str(e))  # the message quotes the cell itself, masked and clipped
     here = {v: st.cache[v] for v in distinct if v in st.cache}
     dtype = column_dtype(col, list(here.values()))
     if col.type == "decimal":  # exact decimals at the column's scale; beyond 18 whole digits is not a real figure

@@ -14,6 +14,7 @@ from complycheck.evidence.csvfiles import FastReadFailed
 from complycheck.evidence.headers import locate_header, near_miss
 from complycheck.evidence.sheet import RawSheet
 from complycheck.idnumbers import birth_column, birth_dates, id_key_column, id_keys
+from complycheck.masking import clip, mask_text
 from complycheck.model import Column, Dataset, Problem, Table
 
 SUMMARY_ROW = re.compile(r"^\s*(合\s*计|总\s*计|小\s*计|备\s*注|注[:：]|说明[:：]?|填表人|制表人)")
@@ -77,10 +78,11 @@ def build_table(
                     None,
                     c.header,
                     f"文件中没有“{c.header}”列，按空白（未知）处理"
-                    + (f"；表头“{near}”是不是它？请改表头或在清单 headers 中对应" if near else ""),
+                    + (f"；表头“{clip(near)}”是不是它？请改表头或在清单 headers 中对应" if near else ""),
                     f"column '{c.header}' not in the file; treated as blank (unknown)"
                     + (
-                        f"; is the header '{near}' meant to be it? rename it or map it under headers in the manifest"
+                        f"; is the header '{clip(near)}' meant to be it? "
+                        "rename it or map it under headers in the manifest"
                         if near
                         else ""
                     ),
@@ -95,8 +97,8 @@ def build_table(
                 sheet.sheet,
                 start - nhdr + 1,
                 h,
-                f"表头“{h}”重复，使用第一个",
-                f"duplicate header '{h}'; the first is used",
+                f"表头“{clip(h)}”重复，使用第一个",
+                f"duplicate header '{clip(h)}'; the first is used",
                 "warning",
             )
         )
@@ -386,8 +388,8 @@ def _drop_summary_rows(df: Any, cells: list[str], file: str, sheet: str | None, 
                     sheet,
                     idx + 1,
                     None,
-                    f"合计/备注行已跳过：“{str(text)[:20]}”",
-                    f"total/note row skipped: '{str(text)[:20]}'",
+                    f"合计/备注行已跳过：“{clip(mask_text(str(text)), 20)}”",
+                    f"total/note row skipped: '{clip(mask_text(str(text)), 20)}'",
                     "warning",
                 )
             )

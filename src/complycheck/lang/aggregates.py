@@ -47,7 +47,10 @@ def _aggregate(c: Compiler, n: ast.AST, args: list[Node]) -> Node:
     if name == "sum":
         if elem not in NUMERIC:
             raise c.err(
-                n, f"sum() 需要数字列，“{col}”是{type_name(elem)}", f"sum() needs a numeric column; '{col}' is {elem}"
+                n,
+                f"sum() 需要数字列，得到{type_name(elem)}",
+                f"sum() needs a numeric column, got {elem}",
+                about=n,
             )
         return Node(elem, lambda ctx: _py(_one(ctx, view, pl.col(col).drop_nulls().sum())), True)
     if name == "min":

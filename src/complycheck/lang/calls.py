@@ -64,6 +64,7 @@ def check_arg(c: Compiler, src: ast.AST, f: Func, i: int, a: Node, want: str) ->
             src,
             f"{f.name}() 的第 {i + 1} 个参数应为{type_name(want)}，得到{type_name(a.t)}",
             f"argument {i + 1} of {f.name}() should be {want}, got {a.t}",
+            about=src,
         )
     if want == "date" and a.t == "str":
         return c.as_date(src, a)

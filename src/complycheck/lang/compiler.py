@@ -18,7 +18,18 @@ from complycheck.lang import idfunctions as _idfunctions  # noqa: F401  (registe
 from complycheck.lang.columnar import lift
 from complycheck.lang.parse import MAX_DEPTH, MAX_INT_CONST, MAX_STR_CONST, parse, syntax_name
 from complycheck.lang.registry import REGISTRY
-from complycheck.lang.types import NOVAL, NUMERIC, Compiled, EvalContext, Node, Part, Scope, const, type_name
+from complycheck.lang.types import (
+    NOVAL,
+    NUMERIC,
+    Compiled,
+    Divisor,
+    EvalContext,
+    Node,
+    Part,
+    Scope,
+    const,
+    type_name,
+)
 
 
 def _column(name: str) -> Any:
@@ -44,14 +55,44 @@ class Compiler:
         self.columns: set[str] = set()
         self.refs: set[tuple[str, str]] = set()
         self.id_columns: set[str] = set()
+        self.divisors: list[Divisor] = []
 
     # --------------------------------------------------------------- errors
-    def err(self, node: ast.AST | None, zh: str, en: str) -> ExpressionError:
+    def err(self, node: ast.AST | None, zh: str, en: str, about: ast.AST | None = None) -> ExpressionError:
+        """An error at `node`; with `about`, a refused construct, naming the columns it was applied to."""
+        if about is not None:
+            named = self.columns_in(about)
+            if named:
+                zh += f"（列 {'、'.join(named)}）"
+                en += f" (column{'s' if len(named) > 1 else ''} {', '.join(named)})"
         loc = self.loc
         off = getattr(node, "col_offset", None)
         if off is not None and loc.line is not None and isinstance(loc.column, int) and "\n" not in self.text:
             loc = Location(loc.file, loc.line, loc.column + off)
         return ExpressionError(f"{self.what}：{zh}", loc, f"{self.what_en}: {en}")
+
+    def columns_in(self, n: ast.AST) -> list[str]:
+        """The columns an expression reads, as `beds“床位数”` (key and declared header) or `dataset.column`."""
+        s = self.scope
+        own = s.columns if s.row else s.datasets.get(s.population or "", {})
+        first: dict[str, str] = {}
+        for h, k in s.headers.items():
+            first.setdefault(k, h)
+        out: list[str] = []
+        for x in ast.walk(n):
+            if isinstance(x, ast.Name) and x.id in own:
+                name = x.id + (f"“{first[x.id]}”" if first.get(x.id, x.id) != x.id else "")
+            elif (
+                isinstance(x, ast.Attribute)
+                and isinstance(x.value, ast.Name)
+                and x.attr in s.datasets.get(x.value.id, {})
+            ):
+                name = f"{x.value.id}.{x.attr}"
+            else:
+                continue
+            if name not in out:
+                out.append(name)
+        return out
 
     def suggest(self, name: str, options: list[str]) -> tuple[str, str]:
         close = difflib.get_close_matches(name, options, n=1, cutoff=0.6)
@@ -161,12 +202,21 @@ class Compiler:
         hz, he = self.suggest(base, list(s.datasets) + ["params", "contract"])
         raise self.err(n, f"未知名称“{base}”{hz}", f"unknown name '{base}'{he}")
 
+    def divisor(self, n: ast.AST, node: Node) -> None:
+        """Remember a denominator that depends on the row, with the row columns it reads."""
+        if node.const:
+            return
+        source = ast.get_source_segment(" ".join(self.text.splitlines()), n) or ast.unparse(n)
+        cols = {x.id for x in ast.walk(n) if isinstance(x, ast.Name) and x.id in self.scope.columns}
+        self.divisors.append(Divisor(source, node, tuple(sorted(cols))))
+
     def need_bool(self, p: Node, src: ast.AST) -> None:
         if p.t not in ("bool", "null"):
             raise self.err(
                 src,
                 f"这里需要真/假条件，得到的是{type_name(p.t)}；检查是否有值请用 present(...)",
                 f"a true/false condition is needed here, got {p.t}; use present(...) to test for a value",
+                about=src,
             )
 
     def no_refs(self, n: ast.AST, *nodes: Node) -> None:
@@ -176,6 +226,7 @@ class Compiler:
                 "“数据集.列”或列名在这里只能放进聚合函数（count、sum、distinct、min、max）、lookup() 或 in 的右边",
                 "a dataset.column (or a column here) can only be used inside an aggregate "
                 "(count, sum, distinct, min, max), lookup() or on the right of 'in'",
+                about=n,
             )
 
     def as_date(self, n: ast.AST, x: Node) -> Node:
@@ -193,6 +244,7 @@ class Compiler:
                 n,
                 f"if/else 两边类型不同：{type_name(body.t)} 与 {type_name(other.t)}",
                 f"if/else branches differ: {body.t} vs {other.t}",
+                about=n,
             )
         if test.const and body.const and other.const:
             return Node(t, lambda ctx: body.build(ctx) if test.build(ctx) else other.build(ctx), True)
@@ -258,7 +310,7 @@ def compile_expr(
             f"{we}: a value that does not depend on the row is needed (parameter, contract field or aggregate)",
         )
     parts = conjuncts(tree, scope, str(text), loc, what, what_en) if want == "bool" else []
-    return Compiled(str(text), node, c.names, c.columns, c.refs, c.id_columns, parts)
+    return Compiled(str(text), node, c.names, c.columns, c.refs, c.id_columns, parts, c.divisors)
 
 
 _SYMBOLS = {ast.Eq: "==", ast.NotEq: "!=", ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">="}

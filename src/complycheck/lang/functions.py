@@ -67,7 +67,7 @@ def _regex(c: Compiler, n: ast.Call, args: list[Node]) -> list[Node]:
 
 def _text_or_list(c: Compiler, n: ast.Call, args: list[Node]) -> list[Node]:
     if args[0].t not in ("str", "id", "list"):
-        raise c.err(n, "length() 需要文本或列表", "length() needs text or a list")
+        raise c.err(n, "length() 需要文本或列表", "length() needs text or a list", about=n)
     return args
 
 
@@ -230,7 +230,9 @@ def _contains() -> Forms:
 
 def _text_or_list_first(c: Compiler, n: ast.Call, args: list[Node]) -> list[Node]:
     if args[0].t not in ("str", "id", "list", "null"):
-        raise c.err(n, "mentions() 的第 1 个参数应为文本或列表", "argument 1 of mentions() should be text or a list")
+        raise c.err(
+            n, "mentions() 的第 1 个参数应为文本或列表", "argument 1 of mentions() should be text or a list", about=n
+        )
     return args
 
 

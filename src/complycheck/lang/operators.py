@@ -82,7 +82,9 @@ def v_UnaryOp(c: Compiler, n: ast.UnaryOp, d: int) -> Node:
         return Node("bool", lambda ctx: ~x.build(ctx), False)
     if isinstance(n.op, (ast.USub, ast.UAdd)):
         if x.t not in NUMERIC:
-            raise c.err(n, f"负号只能用于数字，得到{type_name(x.t)}", f"unary minus needs a number, got {x.t}")
+            raise c.err(
+                n, f"负号只能用于数字，得到{type_name(x.t)}", f"unary minus needs a number, got {x.t}", about=n.operand
+            )
         sign = -1 if isinstance(n.op, ast.USub) else 1
         if x.const:
             node = Node(x.t, lambda ctx: (lambda v: None if v is None else sign * v)(x.build(ctx)), True)
@@ -101,6 +103,8 @@ def v_BinOp(c: Compiler, n: ast.BinOp, d: int) -> Node:
             n, f"不允许的运算符 {_OPNAME.get(op, op.__name__)}", f"operator not allowed: {_OPNAME.get(op, op.__name__)}"
         )
     t = arith_type(c, n, op, a, b)
+    if op is ast.Div:
+        c.divisor(n.right, b)
     pyop = _ARITH[op]
     if a.const and b.const:
 
@@ -151,6 +155,7 @@ def arith_type(c: Compiler, n: ast.AST, op: type, a: Node, b: Node) -> str:
         n,
         f"不能对{type_name(a.t)}和{type_name(b.t)}做 {_OPNAME.get(op, '?')} 运算",
         f"cannot apply {_OPNAME.get(op, '?')} to {a.t} and {b.t}",
+        about=n,
     )
 
 
@@ -206,7 +211,7 @@ def compare(c: Compiler, n: ast.AST, op: type, a: Node, b: Node) -> Node:
     if op not in (ast.Eq, ast.NotEq) and a.t == "bool":
         ok = False
     if not ok:
-        raise c.err(n, f"不能比较{type_name(a.t)}和{type_name(b.t)}", f"cannot compare {a.t} with {b.t}")
+        raise c.err(n, f"不能比较{type_name(a.t)}和{type_name(b.t)}", f"cannot compare {a.t} with {b.t}", about=n)
     pyop = _CMP[op]
     if a.const and b.const:
 
@@ -276,9 +281,10 @@ def membership(c: Compiler, n: ast.AST, negate: bool, a: Node, b: Node) -> Node:
 
         return Node("bool", brc, False)
     if b.t in ("str", "id") and a.t == "str":
-        raise c.err(n, "判断文本包含请用 contains(text, piece)", "use contains(text, piece) to test text")
+        raise c.err(n, "判断文本包含请用 contains(text, piece)", "use contains(text, piece) to test text", about=n)
     raise c.err(
         n,
         f"“in”右边需要列表或 数据集.列，得到{type_name(b.t)}",
         f"the right side of 'in' must be a list or dataset.column, got {b.t}",
+        about=n,
     )

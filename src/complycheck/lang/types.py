@@ -102,6 +102,16 @@ class Part:
 
 
 @dataclass
+class Divisor:
+    """A denominator that depends on the row (`amount / beds`): a row where it is 0 is unknown, and says so naming
+    the columns it reads."""
+
+    source: str
+    node: Node
+    columns: tuple[str, ...]
+
+
+@dataclass
 class Compiled:
     """A compiled expression: its source text, result type and builder."""
 
@@ -112,6 +122,7 @@ class Compiled:
     refs: set[tuple[str, str]] = field(default_factory=set)  # (dataset or view, column) it reads by name
     id_columns: set[str] = field(default_factory=set)  # row columns passed to valid_id/age/birth_date/sex
     parts: list[Part] = field(default_factory=list)  # a condition's conjuncts, to say which part failed
+    divisors: list[Divisor] = field(default_factory=list)  # row-dependent denominators, to name a zero one
 
     @property
     def type(self) -> str:

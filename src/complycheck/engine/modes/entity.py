@@ -15,7 +15,7 @@ from complycheck.engine.modes.base import Outcome, const_of, empty, ge
 from complycheck.engine.modes.period import period_label, window
 from complycheck.engine.wording import jsonable, pct, show, unit_word
 from complycheck.lang.types import to_fraction
-from complycheck.masking import mask_text, mask_value
+from complycheck.masking import show_cell
 from complycheck.model import Rule, RulePack
 from complycheck.results import Entities, Failure
 
@@ -103,7 +103,7 @@ class EntityMode:
                 None,
                 None,
                 per,
-                {per: mask_value(e, kind) if kind else mask_text(e), **({"period": p} if p else {})},
+                {per: show_cell(e, kind), **({"period": p} if p else {})},
                 f"{p + '：' if p else ''}{n} 次 < {show(need)}",
                 f"{p + ': ' if p else ''}{n} < {show(need)}",
             )

@@ -10,7 +10,7 @@ from complycheck.engine.draft import Draft
 from complycheck.engine.failures import MAX_FAILURES
 from complycheck.engine.modes.base import Outcome, const_of, empty, ge
 from complycheck.engine.wording import jsonable, plural, show
-from complycheck.masking import mask_text, mask_value
+from complycheck.masking import show_cell
 from complycheck.model import Rule, RulePack
 from complycheck.results import Failure, Groups
 
@@ -57,13 +57,11 @@ def group_names(rule: Rule, ctx: RuleContext, values: list[Any]) -> dict[Any, st
     assert rule.group_by is not None
     personal = ctx.personal.get(ctx.dataset_of(rule.source), {})
     kinds = [personal[c] for c in sorted(rule.group_by.columns) if c in personal]
-    if not kinds:
-        return {v: mask_text(str(v)) for v in values}
-    kind = personal.get(rule.group_by.node.col or "", kinds[0])
+    kind = personal.get(rule.group_by.node.col or "", kinds[0]) if kinds else None
     out: dict[Any, str] = {}
     seen: dict[str, int] = {}
-    for v in values:
-        m = mask_value(v, kind)
+    for v in values:  # long values are clipped: those that coincide then are told apart too
+        m = show_cell(v if kind else str(v), kind)
         seen[m] = seen.get(m, 0) + 1
         out[v] = m if seen[m] == 1 else f"{m}#{seen[m]}"
     return out

@@ -7,7 +7,7 @@ from typing import Any
 
 from complycheck.engine.context import RuleContext
 from complycheck.engine.draft import Draft
-from complycheck.engine.failures import row_failures
+from complycheck.engine.failures import row_failures, unknown_counts, zero_denominators
 from complycheck.engine.modes.base import const_of, empty, warn
 from complycheck.engine.wording import jsonable, pct, plural
 from complycheck.lang.types import to_fraction
@@ -63,22 +63,38 @@ class ShareMode:
             res.details["rows_unknown"] = unknown
         res.status = "pass" if passed else "fail"
         unit = "人/项" if rule.distinct else "行"
+        ds = ctx.dataset_of(rule.source)
+        zero_n, zero = zero_denominators(ctx, ds, frame.filter(pl.col("__ok").is_null()), rule.expect.divisors)
+        why_zh, why_en = unknown_counts(unknown, zero_n, zero, ctx.tables[ds].headers, res)
         res.message = f"{text}（{num} / {den} {unit}符合要求）" + (
-            f"；其中 {unknown} 行因空白无法判断" if unknown else ""
+            (f"；其中 {why_zh}无法判断" if zero_n else f"；其中 {unknown} 行因空白无法判断") if unknown else ""
         )
         what = ("entity", "entities") if rule.distinct else ("row", "rows")
         res.message_en = f"{text} ({num} of {plural(den, *what)} {'meets' if num == 1 else 'meet'} the condition)" + (
-            f"; {plural(unknown, 'row')} unknown because of blank cells" if unknown else ""
+            (
+                f"; {plural(unknown, 'row')} unknown: {why_en}"
+                if zero_n
+                else f"; {plural(unknown, 'row')} unknown because of blank cells"
+            )
+            if unknown
+            else ""
         )
         warn(rule, ctx, share, res)
         if not passed and unknown and rule.on_unknown != "fail" and self._would_pass(rule, ctx, frame, key, min_):
             # the verdict hangs on cells left blank: they decide, not the supplier's known shortfall
             res.details["status_before_unknown"] = res.status
             res.status = rule.on_unknown
-            res.message = f"结果取决于 {unknown} 行因空白无法判断的记录（补齐后再判断）：{res.message}"
-            res.message_en = (
-                f"the outcome hangs on {plural(unknown, 'row')} left blank (to be completed): {res.message_en}"
-            )
+            if zero_n:
+                res.message = f"结果取决于 {unknown} 行无法判断的记录（{why_zh}；核实后再判断）：{res.message}"
+                res.message_en = (
+                    f"the outcome hangs on {plural(unknown, 'row')} that cannot be decided ({why_en}; "
+                    f"to be checked): {res.message_en}"
+                )
+            else:
+                res.message = f"结果取决于 {unknown} 行因空白无法判断的记录（补齐后再判断）：{res.message}"
+                res.message_en = (
+                    f"the outcome hangs on {plural(unknown, 'row')} left blank (to be completed): {res.message_en}"
+                )
         cols = sorted(rule.expect.columns | ({rule.distinct} if rule.distinct else set()))
         row_failures(
             ctx,
@@ -90,6 +106,7 @@ class ShareMode:
             "condition not met: " + rule.expect.source,
             unknown_col="__ok",
             parts=rule.expect.parts,
+            divisors=rule.expect.divisors,
         )
 
     @staticmethod

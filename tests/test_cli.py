@@ -28,7 +28,7 @@ def test_json_report_follows_the_schema_and_is_byte_identical(cli):
     data = json.loads(out)
     schema = json.loads(resources.files("complycheck.schemas").joinpath("report.schema.json").read_text("utf-8"))
     jsonschema.Draft202012Validator(schema).validate(data)
-    assert data["schema_version"] == "1.2" and data["as_of"] == "2022-12-15" and data["verdict"] == "not_accepted"
+    assert data["schema_version"] == "1.3" and data["as_of"] == "2022-12-15" and data["verdict"] == "not_accepted"
     assert all(len(i["sha256"]) == 64 for i in data["inputs"]) and any(i["kind"] == "evidence" for i in data["inputs"])
 
 

@@ -58,7 +58,7 @@ def test_template_lists_every_open_item_with_its_evidence(cli, tmp_path):
 
 def test_the_whole_cycle_on_the_bundled_sample(cli):
     code, data, _ = _json(cli, "--evidence", str(ROOT / "evidence"), "--decisions", str(SAMPLE))
-    assert code == 1 and data["schema_version"] == "1.2"
+    assert code == 1 and data["schema_version"] == "1.3"
     schema = json.loads(resources.files("complycheck.schemas").joinpath("report.schema.json").read_text("utf-8"))
     jsonschema.validate(data, schema)
     final = {li["id"]: li["final_verdict"] for li in data["line_items"]}

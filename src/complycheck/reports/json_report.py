@@ -10,7 +10,7 @@ from typing import Any
 from complycheck import __version__
 from complycheck.results import Report, Result
 
-SCHEMA_VERSION = "1.2"
+SCHEMA_VERSION = "1.3"
 
 
 def _j(v: Any) -> Any:

@@ -99,16 +99,29 @@ def load_evidence(
     from concurrent.futures import ThreadPoolExecutor
 
     # two files at a time: one can be parsed in Python while polars reads or types the other
+    def size_of(job: tuple[str, dict[str, Any]]) -> int:
+        try:
+            f = root / job[1]["file"]
+            return f.stat().st_size if f.is_file() else 0
+        except (OSError, TypeError, ValueError):
+            return 0
+
+    # the largest files first, so that the last to finish is a small one; the tables keep the manifest's order
+    largest_first = sorted(jobs, key=size_of, reverse=True)
+    done: dict[str, Table | ComplycheckError] = {}
     with ThreadPoolExecutor(max_workers=2) as pool:
-        for k, ((name, entry), out) in enumerate(zip(jobs, pool.map(load, jobs), strict=True)):
+        for k, ((name, _), out) in enumerate(zip(largest_first, pool.map(load, largest_first), strict=True)):
             if progress is not None:
                 progress(k, len(jobs), datasets[name].title)
-            if isinstance(out, ComplycheckError):
-                errors.append(out)
-                continue
-            tables[name] = out
-            if str(root / entry["file"]) not in files:
-                files.append(str(root / entry["file"]))
+            done[name] = out
+    for name, entry in jobs:
+        out = done[name]
+        if isinstance(out, ComplycheckError):
+            errors.append(out)
+            continue
+        tables[name] = out
+        if str(root / entry["file"]) not in files:
+            files.append(str(root / entry["file"]))
     if errors:
         raise ErrorList(errors)
     all_problems = [p for t in tables.values() for p in t.problems]

@@ -148,16 +148,18 @@ def convert(
     st: ColumnState,
     upper: bool = True,
     keyed: Any = None,
+    distinct: list[Any] | None = None,
 ) -> Any:
-    """One text column (a batch of it) to its declared type, vectorised: each distinct value is parsed once."""
+    """One text column (a batch of it) to its declared type, vectorised: each distinct value is parsed once.
+    `distinct`, when the caller computed it (see `distinct_values`): the values to parse."""
     import polars as pl
 
     if col.type == "string":
         # only text with a character outside those NFKC, the dash unification and stripping leave alone (printable
         # ASCII, CJK ideographs, common Chinese punctuation) is normalised, in Python: one regex pass picks it
-        odd = s.filter(s.str.contains(MAY_CHANGE).fill_null(False)).unique()
+        odd = distinct if distinct is not None else distinct_values(s, col).to_list()
         mapping = {}
-        for v in odd.to_list():
+        for v in odd:
             if v not in st.cache:
                 st.cache[v] = V.normalize_text(v) or None
             if st.cache[v] != v:
@@ -192,7 +194,8 @@ def convert(
                 )
         return out
     parse = parser(col, date1904)
-    distinct = s.drop_nulls().unique().to_list()
+    if distinct is None:
+        distinct = distinct_values(s, col).to_list()
     for v in distinct:
         if v not in st.cache and v not in st.bad_reasons:
             try:
@@ -235,6 +238,17 @@ def convert(
         st.bad_cells.extend(hit.head(room).iter_rows())
         st.bad_total += hit.height
     return out
+
+
+def distinct_values(s: Any, col: Column) -> Any:
+    """What `convert` parses in Python, as an expression over column `s` (a name) or a Series: the distinct values
+    of a typed column; of a text column, those that normalising could change."""
+    import polars as pl
+
+    x = pl.col(s) if isinstance(s, str) else s
+    if col.type == "string":
+        return x.filter(x.str.contains(MAY_CHANGE).fill_null(False)).unique()
+    return x.drop_nulls().unique()
 
 
 def check_values(s: Any, col: Column, rows: Any, st: ColumnState) -> None:

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any, cast
 
 from complycheck.errors import EvidenceError, Location
-from complycheck.evidence.cells import MAX_PROBLEMS_PER_COLUMN, ColumnState, convert, convert_ids
+from complycheck.evidence.cells import MAX_PROBLEMS_PER_COLUMN, ColumnState, convert, convert_ids, distinct_values
 from complycheck.evidence.csvfiles import FastReadFailed
 from complycheck.evidence.headers import locate_header, near_miss
 from complycheck.evidence.sheet import RawSheet
@@ -155,6 +155,7 @@ class _Typer:
         id_cols: list[str],
     ):
         self.typed, self.colmap, self.width, self.date1904 = typed, colmap, width, date1904
+        self.by_name = {c.name: c for c in typed}
         self.file, self.sheet, self.id_cols = file, sheet, id_cols
         self.summary: list[Problem] = []
         self.extra: list[Problem] = []
@@ -245,6 +246,17 @@ class _Typer:
         rows = (stripped["__idx"] + 1).cast(pl.Int64)
         out: list[Any] = [rows.alias("__row")]
         hidden = []
+        # the values each column parses in Python, found for all columns in one query (polars runs them in parallel)
+        plain = {
+            c.name: f"c{self.colmap[c.name]}"
+            for c in self.typed
+            if c.type != "id_number" and f"c{self.colmap.get(c.name)}" in stripped.columns
+        }
+        found = (
+            stripped.select([distinct_values(cell, self.by_name[n]).implode().alias(n) for n, cell in plain.items()])
+            if plain
+            else None
+        )
         for c in self.typed:
             idx = self.colmap.get(c.name)
             cell = f"c{idx}"
@@ -271,7 +283,12 @@ class _Typer:
                 if idx is not None and cell in stripped.columns
                 else pl.Series(c.name, [None] * stripped.height, dtype=pl.String)
             )
-            out.append(convert(series, c, self.date1904, rows, self.file, self.sheet, self.cols[c.name]).alias(c.name))
+            known = found[c.name][0].to_list() if found is not None and c.name in plain else None
+            out.append(
+                convert(series, c, self.date1904, rows, self.file, self.sheet, self.cols[c.name], distinct=known).alias(
+                    c.name
+                )
+            )
             if c.type == "id_number":  # a column missing from the file (all blank), or an empty batch
                 hidden.append(id_keys(out[-1]).alias(id_key_column(c.name)))
                 self.cols[c.name].unkeyed += int((hidden[-1].is_null() & out[-1].is_not_null()).sum())

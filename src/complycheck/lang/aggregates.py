@@ -128,7 +128,9 @@ def lookup_by_join(ctx: EvalContext, key: Node, view: str, kcol: str, vcol: str)
         if cur.height > FEW_ROWS:
             ctx.cache[name] = table
     right = table.rename({"__k": on, "__v": hit})
-    ctx.current = cur.join(right, left_on=lcol, right_on=on, how="left", maintain_order="left").drop(on, strict=False)
+    # the key column alone goes through the join (the keys are unique on the right: one value per row, in order)
+    found = cur.select(pl.col(lcol).alias(on)).join(right, on=on, how="left", maintain_order="left")[hit]
+    ctx.current = cur.with_columns(found)
     return pl.col(hit)
 
 

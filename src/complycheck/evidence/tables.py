@@ -174,10 +174,9 @@ class _Typer:
 
         cells = [c for c in lf.collect_schema().names() if not c.startswith("__")]
         used = {f"c{i}" for name, i in self.colmap.items() if name in self.cols} & set(cells)
-        stripped = {c: pl.col(c).str.strip_chars() for c in sorted(used)}
-        lf = lf.with_columns(
-            [pl.when(e.str.len_bytes() > 0).then(e).alias(c) for c, e in stripped.items()]
-        )  # blank: null
+        # stripped, then blank: null, in two steps (polars would strip twice for one expression naming it twice)
+        lf = lf.with_columns([pl.col(c).str.strip_chars().alias(c) for c in sorted(used)])
+        lf = lf.with_columns([pl.when(pl.col(c).str.len_bytes() > 0).then(pl.col(c)).alias(c) for c in sorted(used)])
         # a row is blank when no cell holds anything but spaces (cells no rule reads are not stripped, only tested)
         nonblank = (
             pl.any_horizontal(

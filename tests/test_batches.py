@@ -32,7 +32,7 @@ def _pack():
     return load_pack_texts({"contract.yaml": CONTRACT + EXTRA, "rules.yaml": "rules: []\n"})
 
 
-def _csv(n: int, seed: int = 7, late_ragged: bool = False, quotes: bool = True) -> bytes:
+def _csv(n: int, seed: int = 7, late_ragged: bool = False) -> bytes:
     """A messy submission: a title row, blank rows, a total row, unreadable and disallowed cells spread through the
     file, decimals whose scale grows late, IDs that need normalising or are corrupted, full-width text."""
     rnd = random.Random(seed)
@@ -49,14 +49,7 @@ def _csv(n: int, seed: int = 7, late_ragged: bool = False, quotes: bool = True) 
         )
         ok = rnd.choice(["是", "否", "√", "", "也许" if i % 89 == 0 else "是"])
         amount = rnd.choice(
-            [
-                "1.5",
-                "1,429,200.00" if quotes else "1429200.00",
-                "77.23万元",
-                "",
-                "2.125" if i > 2 * n // 3 else "3",
-                "abc" if i % 61 == 0 else "4",
-            ]
+            ["1.5", "1,429,200.00", "77.23万元", "", "2.125" if i > 2 * n // 3 else "3", "abc" if i % 61 == 0 else "4"]
         )
         name = rnd.choice(["王芳", "ＡＢＣ服务社", "李—娜", "张三"])
         tags = rnd.choice(["党建、财务", "", "财务"])
@@ -159,37 +152,3 @@ def test_a_large_utf16_tab_separated_file_goes_through_the_same_transcoding(tmp_
     frame, problems = _load(tmp_path, tabbed.encode("utf-16"), "t.txt")
     assert seen == ["utf-16"] and frame.height == utf8_frame.height
     assert frame.drop("amount").equals(utf8_frame.drop("amount")) and problems == utf8_problems
-
-
-@pytest.mark.parametrize("late", ["", "short", "long"])
-def test_an_unquoted_large_file_read_as_split_lines_is_read_as_by_the_csv_reader(tmp_path, monkeypatch, late):
-    """No quote anywhere: each line is a record, split at the delimiter as it streams (no separate pass for ragged
-    lines). Same table and problems as polars' CSV reader gives (blank rows, CRLF, a BOM-less title row); a short or
-    long record late in the file hands it to the exact reader, which names it."""
-    lines = _csv(20_000, quotes=False).decode("utf-8").split("\r\n")
-    assert not any('"' in line for line in lines)
-    if late == "short":
-        lines[-4] = lines[-4].rsplit(",", 2)[0]
-    elif late == "long":
-        lines[-4] += ",多出来的"
-    data = "\r\n".join(lines).encode("utf-8")
-    assert len(data) >= csvfiles.FAST_CSV_BYTES
-    monkeypatch.setattr(tables, "BATCH_ROWS", 3000)
-    split = []
-    real = csvfiles.LazyCsv._split_lines
-    monkeypatch.setattr(csvfiles.LazyCsv, "_split_lines", lambda self, cols: split.append(1) or real(self, cols))
-    frame, problems = _load(tmp_path, data, "split.csv")
-    assert split  # the split-lines path was taken
-    monkeypatch.setattr(csvfiles, "_has_quote", lambda path: True)  # as if quoted: polars' CSV reader
-    csv_frame, csv_problems = _load(tmp_path, data, "csv.csv")
-    assert frame.equals(csv_frame) and frame.schema == csv_frame.schema
-    assert problems == csv_problems
-    odd = [r for r, _, m, _ in problems if "超出表头" in m or "少于表头" in m or "缺少" in m]
-    assert (len(odd) == 1) == bool(late), problems[:5]
-
-
-def test_a_quote_or_a_nul_byte_anywhere_keeps_the_csv_reader(tmp_path):
-    big = b"a,b\r\n" + b"1,2\r\n" * 10
-    for extra, quoted in ((b"", False), (b'3,"x,y"\r\n', True), (b"4,z\x00\r\n", True)):
-        (tmp_path / "f.csv").write_bytes(big + extra)
-        assert csvfiles._has_quote(tmp_path / "f.csv") is quoted

@@ -166,9 +166,6 @@ class LazyCsv:
     display: str
     encoding: str | None
     owned: bool = False
-    # no quote character anywhere in the file: each line is one record, split at the delimiter in the same pass that
-    # counts its fields (a record of another width stops the stream for the exact reader), no separate check first
-    lines: bool = False
 
     def close(self) -> None:
         if self.owned:
@@ -231,10 +228,7 @@ class LazyCsv:
             if columns is not None
             else [f"c{j}" for j in range(self.width)]
         )
-        if self.lines:
-            lf = self._split_lines(cols).with_row_index("__idx").slice(start)
-        else:
-            lf = self._scan(self.source).select(cols).with_row_index("__idx").slice(start)
+        lf = self._scan(self.source).select(cols).with_row_index("__idx").slice(start)
         if start == 0 and "c0" in cols:
             lf = lf.with_columns(
                 pl.when(pl.col("__idx") == 0).then(pl.lit(first, dtype=pl.String)).otherwise(pl.col("c0")).alias("c0")
@@ -243,50 +237,11 @@ class LazyCsv:
             lf = prep(lf)
         try:
             if batch_rows is None:
-                yield self._whole_records(lf.collect(), cols, prep is None)
+                yield lf.collect()
                 return
-            for batch in lf.collect_batches(chunk_size=batch_rows):
-                yield self._whole_records(batch, cols, prep is None)
+            yield from lf.collect_batches(chunk_size=batch_rows)
         except pl.exceptions.PolarsError:  # polars' own errors: the exact reader names the row
             raise FastReadFailed() from None
-
-    def _split_lines(self, cols: list[str]) -> Any:
-        """The file's lines split at the delimiter: the cells asked for (empty: null, as polars' CSV reader gives
-        them) and each line's number of fields (`__n`; null for an empty line)."""
-        import polars as pl
-
-        lines = pl.scan_csv(
-            self.source,
-            has_header=False,
-            separator="\x00",
-            quote_char=None,
-            schema={"l": pl.String},
-            truncate_ragged_lines=True,
-            raise_if_empty=False,
-            encoding="utf8",
-        )
-        parts = pl.col("__p")  # split once, in a step of its own (the expressions below would each split again)
-        cells = {c: parts.list.get(int(c[1:]), null_on_oob=True) for c in cols}
-        return (
-            lines.select(pl.col("l").str.split(self.delim, literal=True).alias("__p"))
-            .select(*(e.alias(c) for c, e in cells.items()), parts.list.len().alias("__n"))
-            .with_columns(pl.when(pl.col(c).str.len_bytes() > 0).then(pl.col(c)).alias(c) for c in cells)
-        )
-
-    def _whole_records(self, batch: Any, cols: list[str], test_blank: bool) -> Any:
-        """A batch of split lines without `__n`, or FastReadFailed when a line that holds anything has other than
-        the header's number of fields (the exact reader then names each such record). Without `prep`, blank lines
-        are still in the batch: they hold nothing, so they do not count."""
-        import polars as pl
-
-        if "__n" not in batch.columns:
-            return batch
-        odd = pl.col("__n").is_not_null() & (pl.col("__n") != self.width)
-        if test_blank and cols:
-            odd = odd & pl.any_horizontal([pl.col(c).str.contains(r"\S") for c in cols]).fill_null(False)
-        if batch.select(odd.any()).item():
-            raise FastReadFailed()
-        return batch.drop("__n")
 
     def exact(self) -> RawSheet:
         return read_csv_exact(self.path, self.display, self.encoding)
@@ -308,30 +263,14 @@ def _read_csv_fast(
     width = max(len(r) for r in head)
     if width == 0 or width > MAX_COLUMNS:
         return None
-    lazy = LazyCsv(source, delim, width, path, display, encoding, owned, lines=not _has_quote(source))
+    lazy = LazyCsv(source, delim, width, path, display, encoding, owned)
     try:
         lazy.head(HEAD_ROWS)
     except FastReadFailed:
         return None
-    # polars pads short records and may drop long ones silently: the exact reader names each (split lines find them
-    # as they stream; quoted text is checked first)
-    if not lazy.lines and _ragged(source, delim, width):
-        return None
+    if _ragged(source, delim, width):  # polars pads short records and may drop long ones silently: the exact reader
+        return None  # names each
     return lazy
-
-
-def _has_quote(source: Path) -> bool:
-    """Whether the file holds a quote character (or a NUL byte, which would cut a line) anywhere: searched at
-    memchr speed in the file mapped to memory (no copy)."""
-    import mmap
-
-    with source.open("rb") as f:
-        try:
-            with mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as mm:
-                return mm.find(b'"') != -1 or mm.find(b"\x00") != -1
-        except (ValueError, OSError):  # empty, or not a file that maps: read it
-            data = f.read()
-            return b'"' in data or b"\x00" in data
 
 
 def _ragged(source: Path, delim: str, width: int) -> bool:

@@ -109,8 +109,9 @@ def lookup_by_join(ctx: EvalContext, key: Node, view: str, kcol: str, vcol: str)
     import polars as pl
 
     cur = ctx.current
-    if key.col is None or cur is None or isinstance(cur, pl.LazyFrame):  # streamed: the map of the keys at hand
+    if key.col is None or cur is None:
         return None
+    lazy = isinstance(cur, pl.LazyFrame)  # streamed: the table of keys is collected once, the join streams
     schema, other = cur.collect_schema(), ctx.frame(view)
     if key.col not in schema.names() or schema[key.col] != other.collect_schema()[kcol]:
         return None
@@ -121,13 +122,17 @@ def lookup_by_join(ctx: EvalContext, key: Node, view: str, kcol: str, vcol: str)
         table = ctx.cache[name]
     else:
         table = other.select(pl.col(rcol).alias("__k"), pl.col(vcol).alias("__v")).filter(pl.col("__k").is_not_null())
-    if cur.height <= FEW_ROWS:  # a few rows (the failing rows shown): only their keys of the other side
+    few = not lazy and cur.height <= FEW_ROWS
+    if few:  # a few rows (the failing rows shown): only their keys of the other side
         table = table.filter(pl.col("__k").is_in(cur[lcol].drop_nulls().unique().implode()))
     if name not in ctx.cache:  # the last row of each key, kept for the rule's other questions when complete
         table = ctx.collect(table.filter(pl.col("__k").is_last_distinct()))
-        if cur.height > FEW_ROWS:
+        if not few:
             ctx.cache[name] = table
     right = table.rename({"__k": on, "__v": hit})
+    if lazy:
+        ctx.current = cur.join(right.lazy(), left_on=lcol, right_on=on, how="left", maintain_order="left")
+        return pl.col(hit)
     # the key column alone goes through the join (the keys are unique on the right: one value per row, in order)
     found = cur.select(pl.col(lcol).alias(on)).join(right, on=on, how="left", maintain_order="left")[hit]
     ctx.current = cur.with_columns(found)

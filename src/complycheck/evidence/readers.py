@@ -20,6 +20,7 @@ from complycheck.evidence.sheet import (
     RawSheet,
     short_error,
 )
+from complycheck.evidence.xlsxsize import check_extent
 
 
 def _check_zip(path: Path, display: str) -> None:
@@ -93,6 +94,7 @@ def read_xlsx(path: Path, display: str, sheet: str | None) -> RawSheet:
                 Location(display, sheet=sheet),
                 f"no sheet '{sheet}' (sheets: {', '.join(names)})",
             )
+        check_extent(path, display, name)  # before the reader allocates a grid for the cells' coordinates
         ws = wb.get_sheet_by_name(name)
         if ws.width > MAX_COLUMNS or ws.height * max(ws.width, 1) > MAX_XLSX_CELLS:
             raise EvidenceError(

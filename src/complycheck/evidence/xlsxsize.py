@@ -42,6 +42,7 @@ class Extent:
     columns: int = 0
     unplaced_rows: int = 0
     unplaced_cells: int = 0
+    part: str = ""
 
     def grid(self) -> tuple[int, int]:
         """An upper bound of the rows and columns of the grid a reader builds for the sheet."""
@@ -206,15 +207,16 @@ def _max_number(digits: Any) -> int:
     return int(top or 0)
 
 
-def check_extent(path: Path, display: str, name: str) -> None:
+def check_extent(path: Path, display: str, name: str) -> Extent | None:
     """Refuse, with one line naming the file and the sheet, a sheet whose cells lie beyond Excel's limits or whose
     grid would exceed ours; the scan happens before the sheet is opened."""
     try:
         with zipfile.ZipFile(path) as z:
             part = sheet_part(z, name)
             if part is None or part not in z.namelist():
-                return  # the reader will say what is wrong with the workbook
+                return None  # the reader will say what is wrong with the workbook
             ext = scan(z, part)
+            ext.part = part
     except (zipfile.BadZipFile, OSError, EOFError, RuntimeError, ValueError) as e:
         from complycheck.evidence.sheet import short_error
 
@@ -234,3 +236,4 @@ def check_extent(path: Path, display: str, name: str) -> None:
             Location(display, sheet=name),
             f"sheet '{name}' is too large (its cells span {height} rows x {width} columns); refused",
         )
+    return ext

@@ -5,7 +5,7 @@ lowered so that small ones stream, and the XML is read in small pieces so that t
 import io
 import random
 import zipfile
-from datetime import date, datetime
+from datetime import date, datetime, time
 
 import pytest
 from openpyxl import Workbook
@@ -68,11 +68,13 @@ def load(tmp_path, data: bytes, stream: bool, **kw):
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(readers, "STREAM_BYTES", 0 if stream else 10**15)
         mp.setattr(xlsxstream, "CHUNK", 2048)
-        streamed = []
-        real = readers.stream_sheet
+        streamed, exact = [], []
+        real, real_exact = readers.stream_sheet, xlsxstream.LazyXlsx.exact
         mp.setattr(readers, "stream_sheet", lambda *a: streamed.append(real(*a)) or streamed[-1])
+        mp.setattr(xlsxstream.LazyXlsx, "exact", lambda self: exact.append(1) or real_exact(self))
         ev = load_evidence(tmp_path, pack.datasets, **kw)
-    return ev.tables["people"], [s is not None for s in streamed]
+    # True: streamed to the end; False: not streamed; "fell back": the exact reader took over midway
+    return ev.tables["people"], [("fell back" if exact else True) if s is not None else False for s in streamed]
 
 
 @pytest.mark.parametrize("write_only", [False, True], ids=["shared_strings", "inline_strings"])
@@ -100,20 +102,22 @@ def test_a_streamed_sheet_in_small_batches_and_only_the_columns_read(tmp_path):
 
 
 @pytest.mark.parametrize(
-    "name,extra",
+    "name,extra,used",
     [
-        ("an_error_cell_deep_down", lambda ws: ws.append([make_id(), "王", "科区", "#N/A"])),
+        ("an_error_cell_deep_down", lambda ws: ws.append([make_id(), "王", "科区", "#N/A"]), "fell back"),
         (
             "a_cell_beyond_the_header_deep_down",
             lambda ws: ws.append([make_id(), "王", None, None, None, None, 1, 2, 3, 4]),
+            "fell back",
         ),
-        ("a_time_of_day", lambda ws: ws.append([make_id(), "王", None, None, __import__("datetime").time(8, 30)])),
+        ("a_time_of_day_format", lambda ws: ws.append([make_id(), "王", None, None, time(8, 30)]), False),
     ],
 )
-def test_what_the_stream_does_not_read_is_read_by_the_exact_reader(tmp_path, name, extra):
+def test_what_the_stream_does_not_read_is_read_by_the_exact_reader(tmp_path, name, extra, used):
     data = book(people(200, 4), write_only=True, title=False, extra=extra)
     whole, _ = load(tmp_path, data, stream=False)
-    streamed, _ = load(tmp_path, data, stream=True)
+    streamed, how = load(tmp_path, data, stream=True)
+    assert how == [used]
     assert streamed.frame.equals(whole.frame) and streamed.problems == whole.problems
 
 

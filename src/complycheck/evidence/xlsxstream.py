@@ -27,12 +27,13 @@ from complycheck.evidence.xlsxsize import sheet_part
 CHUNK = 16 * 1024 * 1024
 STREAM_BYTES = 32 * 1024 * 1024  # sheets whose XML is larger (about half a million cells) are streamed if they can be
 
-_CELL = r'(?s)<c r="[A-Z]{1,3}[1-9][0-9]{0,6}"[^>]*?(?:/>|>.*?</c>)'
 # builtin number formats: General and the plain number/text ones, and the date ones calamine reads as a date
 _NUMBER_IDS = {0, 1, 2, 3, 4, 9, 10, 11, 12, 13, 37, 38, 39, 40, 48, 49}
 _DATE_IDS = {14, 15, 16, 17, 22}
 _PLAIN_DATE = re.compile(r'^(?:yyyy|yy)(?:[-/.]|"年")m{1,2}(?:[-/.]|"月")d{1,2}"?日?"?(?: h{1,2}:mm(?::ss)?)?(?:;@)?$')
-_SPECIAL = re.compile(r"&#|_x[0-9A-Fa-f]{4}_|\r|<rPh|<(?:[A-Za-z_][\w.-]*):")
+# what the stream does not read: character references, Excel's _xHHHH_ escapes, carriage returns (XML turns them
+# into line feeds), phonetic runs, namespace prefixes
+_SPECIAL = r"&#|_x[0-9A-Fa-f]{4}_|\r|<rPh|<[A-Za-z_][\w.-]*:"
 
 
 def cell_kinds(z: zipfile.ZipFile) -> list[str] | None:
@@ -106,7 +107,7 @@ class LazyXlsx:
                 raw = z.read("xl/sharedStrings.xml").decode("utf-8")
             except KeyError:
                 raw = ""
-            if _SPECIAL.search(raw):
+            if re.search(_SPECIAL, raw):
                 raise FastReadFailed()
             items = pl.Series([raw]).str.extract_all(r"(?s)<si>.*?</si>|<si/>").explode().drop_nulls()
             self.strings = _texts(items)
@@ -150,11 +151,40 @@ class LazyXlsx:
         return (prep(lf) if prep is not None else lf).collect()
 
     def _frames(self, z: zipfile.ZipFile, cols: list[int]) -> Iterator[Any]:
-        """The sheet's rows, a piece of its XML (whole rows, about CHUNK bytes) at a time."""
+        """The sheet's rows, a piece of its XML (whole rows, about CHUNK bytes) at a time: two pieces are turned
+        into columns at once, in threads (polars works without the interpreter lock), while the next is read."""
+        from collections import deque
+        from concurrent.futures import Future, ThreadPoolExecutor
+
+        if "xl/sharedStrings.xml" in z.namelist():
+            self.shared(z)  # once, before the threads
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            ahead: deque[Future[Any]] = deque()
+            for text in self._pieces(z):
+                ahead.append(pool.submit(self._safe_frame, z, text, cols))
+                if len(ahead) > 2:
+                    yield ahead.popleft().result()
+            while ahead:
+                yield ahead.popleft().result()
+
+    def _safe_frame(self, z: zipfile.ZipFile, text: str, cols: list[int]) -> Any:
+        import polars as pl
+
+        try:
+            if pl.Series([text]).str.contains(_SPECIAL).item():
+                raise FastReadFailed()
+            return self._frame(z, text, cols)
+        except FastReadFailed:
+            raise
+        except Exception:  # anything not foreseen: the exact reader reads the sheet
+            raise FastReadFailed() from None
+
+    def _pieces(self, z: zipfile.ZipFile) -> Iterator[str]:
+        """The sheet's XML in pieces of whole rows, about CHUNK bytes each."""
         tail = b""
-        with z.open(self.part) as f:
-            while True:
-                try:
+        try:
+            with z.open(self.part) as f:
+                while True:
                     block = f.read(CHUNK)
                     data = tail + block
                     if block:
@@ -165,19 +195,13 @@ class LazyXlsx:
                             tail = data
                             continue
                         data, tail = data[: cut + 6], data[cut + 6 :]
-                    else:
-                        tail = b""
-                    text = data.decode("utf-8")
-                    if _SPECIAL.search(text):
-                        raise FastReadFailed()
-                    frame = self._frame(z, text, cols)
-                except FastReadFailed:
-                    raise
-                except Exception:  # a damaged zip, bad UTF-8, anything not foreseen: the exact reader says
-                    raise FastReadFailed() from None
-                yield frame
-                if not block:
-                    return
+                    yield data.decode("utf-8")
+                    if not block:
+                        return
+        except FastReadFailed:
+            raise
+        except Exception:  # a damaged zip, bad UTF-8: the exact reader says what is wrong
+            raise FastReadFailed() from None
 
     def _frame(self, z: zipfile.ZipFile, text: str, cols: list[int]) -> Any:
         """The records of the rows in one piece of the sheet: __idx (the row's index) and c<j> as text."""
@@ -189,12 +213,15 @@ class LazyXlsx:
             {"__idx": pl.Series([], dtype=pl.UInt32), **{f"c{j}": pl.Series([], dtype=pl.String) for j in cols}}
         )
         whole = pl.Series([text])
-        cells = whole.str.extract_all(_CELL).explode().drop_nulls()
+        # each cell is what follows a "<c " up to the next one: its coordinates and attributes, then its value
+        cells = whole.str.split("<c ").explode().slice(1)
         if whole.str.count_matches(r"<c[\s>/]").item() != cells.len():
-            raise FastReadFailed()  # a cell written otherwise (no coordinates, attributes in another order)
+            raise FastReadFailed()  # a cell written otherwise (<c>, <c\t...>)
         if not cells.len():
             return empty
-        parts = cells.str.extract_groups(r'^<c r="([A-Z]+)([0-9]+)"([^>]*)>')
+        parts = cells.str.extract_groups(r'^r="([A-Z]{1,3})([1-9][0-9]{0,6})"([^>]*)>')
+        if parts.struct.field("1").null_count():
+            raise FastReadFailed()  # coordinates missing, not first, or not in Excel's range
         attrs = parts.struct.field("3")
         df = pl.DataFrame(
             {

@@ -359,8 +359,13 @@ def head_sheet(path: Path, part: str, merged_xml: bytes) -> tuple[str, list[list
     from python_calamine import CalamineWorkbook
 
     with zipfile.ZipFile(path) as z:
+        first = b""
         with z.open(part) as f:
-            first = f.read(CHUNK)
+            while first.count(b"</row>") < HEAD_ROWS and len(first) < 64 * 1024 * 1024:
+                block = f.read(CHUNK)
+                if not block:
+                    break
+                first += block
         start = first.find(b"<sheetData>")
         if start < 0:
             return None
@@ -370,8 +375,8 @@ def head_sheet(path: Path, part: str, merged_xml: bytes) -> tuple[str, list[list
             end = m.end()
             if n >= HEAD_ROWS:
                 break
-        if end is None or (n < HEAD_ROWS and len(first) == CHUNK):
-            return None  # the first rows are longer than a piece: the exact reader
+        if end is None or (n < HEAD_ROWS and len(first) >= 64 * 1024 * 1024):
+            return None  # rows of megabytes: the exact reader
         rows_xml = first[start:end]
         refs = re.findall(rb'<c r="([A-Z]{1,3})([0-9]{1,7})"', rows_xml)
         if not refs or max(int(r) for _, r in refs) * max(_column(c.decode()) for c, _ in refs) > 1_000_000:

@@ -1,4 +1,4 @@
-"""A large XLSX sheet read as a stream (#17.3): the sheet's XML is decompressed 16 MB at a time and its cells turned
+"""A large XLSX sheet read as a stream (#17.3): the sheet's XML is decompressed 4 MB at a time and its cells turned
 into text columns by polars, a batch of rows at a time, so neither a grid of the sheet (python-calamine's, 1.8 GB
 for 10^6 rows of 19 columns) nor a Python object per cell is ever in memory.
 
@@ -22,11 +22,10 @@ from typing import Any
 
 from complycheck.evidence.csvfiles import FastReadFailed
 from complycheck.evidence.sheet import HEAD_ROWS, RawSheet, text_series
-from complycheck.evidence.xlsxsize import sheet_part
+from complycheck.evidence.xlsxsize import column_number, sheet_part
 
-CHUNK = (
-    4 * 1024 * 1024
-)  # 16 MB pieces took more time and twice the memory (at 10^5 rows: 3.6 s, 720 MB against 3.1 s, 300 MB)
+# 16 MB pieces took more time and twice the memory (at 10^5 rows: 3.6 s, 720 MB against 3.1 s, 300 MB)
+CHUNK = 4 * 1024 * 1024
 STREAM_BYTES = 32 * 1024 * 1024  # sheets whose XML is larger (about half a million cells) are streamed if they can be
 
 # builtin number formats: General and the plain number/text ones, and the date ones calamine reads as a date
@@ -237,7 +236,7 @@ class LazyXlsx:
         )
         if not df["t"].is_in(["n", "s", "inlineStr", "str", "b"]).all():
             raise FastReadFailed()  # errors, ISO dates: the exact reader
-        number = {s: _column(s) - 1 for s in df["letters"].unique().to_list()}
+        number = {s: column_number(s) - 1 for s in df["letters"].unique().to_list()}
         top: Any = df["row"].max()
         if max(number.values()) >= min(self.width, MAX_COLUMNS) or int(top or 0) > 1_048_576:
             raise FastReadFailed()  # wider than the first rows (or than we read): the exact reader
@@ -345,13 +344,6 @@ def _unescape(s: Any) -> Any:
     return out
 
 
-def _column(letters: str) -> int:
-    n = 0
-    for ch in letters:
-        n = n * 26 + ord(ch) - 64
-    return n
-
-
 def head_sheet(path: Path, part: str, merged_xml: bytes) -> tuple[str, list[list[Any]], Any] | None:
     """The XML of the first HEAD_ROWS rows, and python-calamine's values and merged ranges of them, read from a copy
     of the workbook whose sheet holds only those rows (and the merged ranges); None when the sheet does not begin
@@ -379,7 +371,7 @@ def head_sheet(path: Path, part: str, merged_xml: bytes) -> tuple[str, list[list
             return None  # rows of megabytes: the exact reader
         rows_xml = first[start:end]
         refs = re.findall(rb'<c r="([A-Z]{1,3})([0-9]{1,7})"', rows_xml)
-        if not refs or max(int(r) for _, r in refs) * max(_column(c.decode()) for c, _ in refs) > 1_000_000:
+        if not refs or max(int(r) for _, r in refs) * max(column_number(c.decode()) for c, _ in refs) > 1_000_000:
             return None  # far cells in the first rows: the exact reader (which scans the sheet first)
         xml = first[:start] + rows_xml + b"</sheetData>" + merged_xml + b"</worksheet>"
         buf = io.BytesIO()

@@ -20,6 +20,8 @@ from complycheck.evidence.sheet import (
     RawSheet,
     short_error,
 )
+from complycheck.evidence.xlsxsize import check_extent, sheet_part
+from complycheck.evidence.xlsxstream import STREAM_BYTES, stream_sheet
 
 
 def _check_zip(path: Path, display: str) -> None:
@@ -65,8 +67,9 @@ def _check_zip(path: Path, display: str) -> None:
         ) from None
 
 
-def read_xlsx(path: Path, display: str, sheet: str | None) -> RawSheet:
-    """An Excel sheet (python-calamine): cached formula values, merged cells, the 1904 date system."""
+def read_xlsx(path: Path, display: str, sheet: str | None, stream: bool = True) -> RawSheet:
+    """An Excel sheet (python-calamine): cached formula values, merged cells, the 1904 date system. A sheet of more
+    than STREAM_BYTES of XML written plainly is streamed instead (`xlsxstream`), to the same text."""
     from python_calamine import CalamineWorkbook
 
     _check_zip(path, display)
@@ -93,6 +96,11 @@ def read_xlsx(path: Path, display: str, sheet: str | None) -> RawSheet:
                 Location(display, sheet=sheet),
                 f"no sheet '{sheet}' (sheets: {', '.join(names)})",
             )
+        if stream:
+            streamed = _streamed(path, display, name)
+            if streamed is not None:
+                return streamed
+        check_extent(path, display, name)  # before the reader allocates a grid for the cells' coordinates
         ws = wb.get_sheet_by_name(name)
         if ws.width > MAX_COLUMNS or ws.height * max(ws.width, 1) > MAX_XLSX_CELLS:
             raise EvidenceError(
@@ -112,6 +120,15 @@ def read_xlsx(path: Path, display: str, sheet: str | None) -> RawSheet:
             f"XLSX 读取失败：{short_error(e)}", Location(display), f"cannot read XLSX: {short_error(e)}"
         ) from None
     return RawSheet(rows, name, None, merged, _is_1904(path))
+
+
+def _streamed(path: Path, display: str, name: str) -> RawSheet | None:
+    """A large sheet written plainly, streamed (`xlsxstream`); None for any other."""
+    with zipfile.ZipFile(path) as z:
+        part = sheet_part(z, name)
+        if part is None or part not in z.namelist() or z.getinfo(part).file_size < STREAM_BYTES:
+            return None
+    return stream_sheet(path, display, name, part)
 
 
 def _is_1904(path: Path) -> bool:

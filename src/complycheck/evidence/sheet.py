@@ -38,6 +38,9 @@ class RawSheet:
     lengths: list[int] | None = None  # CSV: the number of fields each record had (a short record is reported)
 
     def head_rows(self, n: int = HEAD_ROWS) -> list[list[Any]]:
+        values = getattr(self.frame, "head_values", None)  # a streamed XLSX: the exact reader's values
+        if values is not None:
+            return list(values[:n])
         if self.frame is not None:
             return [list(r) for r in self.frame.head(n).iter_rows()]
         return self.rows[:n]
@@ -112,7 +115,9 @@ def text_series(name: str, values: list[Any]) -> Any:
             return pl.Series(name, values, dtype=pl.Int64, strict=False).cast(pl.String)
         if kind is float:
             x = pl.Series(name, values, dtype=pl.Float64)
-            if x.is_nan().any() or (x.abs() >= 1e15).any():
+            # Python's spelling where polars' differs (huge, NaN, and below 1e-4: 2.5e-07, not 2.5e-7), so that each
+            # cell's text is cell_text's whatever its neighbours (a streamed sheet is typed a batch at a time)
+            if x.is_nan().any() or (x.abs() >= 1e15).any() or ((x.abs() < 1e-4) & (x != x.floor())).any():
                 return pl.Series(name, [cell_text(v) for v in values], dtype=pl.String)
             whole = (x == x.floor()).fill_null(False)
             ints = x.cast(pl.Int64, strict=False).cast(pl.String)

@@ -131,7 +131,7 @@ def lookup_by_join(ctx: EvalContext, key: Node, view: str, kcol: str, vcol: str)
             ctx.cache[name] = table
     right = table.rename({"__k": on, "__v": hit})
     if lazy:
-        ctx.current = cur.join(right.lazy(), left_on=lcol, right_on=on, how="left", maintain_order="left")
+        ctx.current = ctx.hold(cur.join(right.lazy(), left_on=lcol, right_on=on, how="left", maintain_order="left"))
         return pl.col(hit)
     # the key column alone goes through the join (the keys are unique on the right: one value per row, in order)
     found = cur.select(pl.col(lcol).alias(on)).join(right, on=on, how="left", maintain_order="left")[hit]

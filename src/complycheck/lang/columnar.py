@@ -75,7 +75,8 @@ def member_by_join(ctx: EvalContext, a: Node, view: str, col: str) -> Any:
             .unique()
             .with_columns(pl.lit(True).alias(hit))
         )
-        ctx.current = cur.join(right, on=lcol, how="left", maintain_order="left")
+        # held: the next join's table is built only after this one's is freed (memory stays that of one join)
+        ctx.current = ctx.hold(cur.join(right, on=lcol, how="left", maintain_order="left"))
     else:  # in memory (the frame at hand is already computed): a semi-join marks the rows, 2-4x faster than is_in
         df = ctx.collect(cur)
         rows = df.select(pl.col(lcol).alias("__k")).with_row_index("__i")

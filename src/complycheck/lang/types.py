@@ -56,6 +56,11 @@ class EvalContext(Protocol):
         """A fresh name for a helper column."""
         ...
 
+    def hold(self, frame: Any) -> Any:
+        """A streamed frame computed once (written to the spill folder), so that what built it (a join's hash table)
+        is freed before the next step; in memory, the frame itself."""
+        ...
+
 
 Builder = Callable[[EvalContext], Any]
 

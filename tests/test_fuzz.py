@@ -277,3 +277,39 @@ def test_any_file_name_in_the_manifest(tmp_path_factory, name):
         load_evidence(ev, PACK.datasets)
     except ComplycheckError as e:
         assert "manifest" in e.render("zh")
+
+
+@settings(
+    max_examples=40, deadline=6000, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+)
+@given(st.lists(st.lists(cells, min_size=1, max_size=6), min_size=1, max_size=8), st.booleans())
+def test_any_sheet_streamed_reads_as_the_whole_sheet_reads(tmp_path_factory, rows, write_only):
+    """The streamed XLSX reader (large sheets written plainly) gives the same table and problems, or the same error,
+    as python-calamine reading the whole sheet, whatever the cells; a sheet it cannot stream exactly it hands over."""
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    from complycheck.evidence import readers
+
+    ev = tmp_path_factory.mktemp("xlsxs")
+    wb = Workbook(write_only=write_only)
+    ws = wb.create_sheet() if write_only else wb.active
+    ws.append(["公民身份号码", "是否合格", "日期", "金额", "次数", "标签"])
+    for row in rows:
+        ws.append([ILLEGAL_CHARACTERS_RE.sub("", c) if isinstance(c, str) else c for c in row])
+    buf = io.BytesIO()
+    wb.save(buf)
+    (ev / "p.xlsx").write_bytes(buf.getvalue())
+    (ev / "manifest.yaml").write_text("datasets:\n  people: {file: p.xlsx}\n", "utf-8")
+
+    def outcome(stream: bool):
+        saved = readers.STREAM_BYTES
+        readers.STREAM_BYTES = 0 if stream else 10**15
+        try:
+            t = load_evidence(ev, PACK.datasets).tables["people"]
+            return t.frame.rows(), [(p.row, p.column, p.message, p.level) for p in t.problems]
+        except ComplycheckError as e:
+            return e.render("en")
+        finally:
+            readers.STREAM_BYTES = saved
+
+    assert outcome(True) == outcome(False)

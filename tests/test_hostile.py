@@ -676,3 +676,26 @@ def test_a_refused_construct_names_the_column_it_was_applied_to(tmp_path, expr, 
         check(code, out, t, rss)
         line = next(x for x in out.splitlines() if "a.yaml:" in x and "F1" in x)
         assert re.search(r"a\.yaml:\d+:\d+:", line) and named in line, line  # file, line and column, as before
+
+
+def test_a_panic_in_polars_over_a_file_is_an_input_error_naming_it(tmp_path, monkeypatch):
+    """polars' Rust panics derive from BaseException, not Exception: one over a file's values is still an input error
+    with the file named (exit 2), never a traceback."""
+    import polars as pl
+
+    from complycheck.evidence import load_evidence, tables
+
+    text = f"公民身份号码,姓名,是否合格,次数\r\n{PID},王芳,是,1\r\n"
+    ev = evidence_dir(tmp_path, "p.csv", text.encode())
+
+    def panic(*a, **k):
+        raise pl.exceptions.PanicException("out-of-range date")
+
+    monkeypatch.setattr(tables._Typer, "batch", panic)
+    from complycheck.errors import ComplycheckError
+    from complycheck.pack import load_pack_texts
+
+    pack = load_pack_texts({"rules.yaml": RULES})
+    with pytest.raises(ComplycheckError) as e:
+        load_evidence(ev, pack.datasets)
+    assert "p.csv" in e.value.render("en") and "PanicException" in e.value.render("en")

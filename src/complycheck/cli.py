@@ -52,7 +52,9 @@ def guarded(fn: Callable[..., int]) -> Callable[..., None]:
         except MemoryError:
             click.echo("内存不足 / out of memory", err=True)
             code = EXIT_INPUT
-        except Exception as e:  # a bug: one line, and a request to report it
+        except BaseException as e:  # a bug: one line, and a request to report it (a panic in polars too)
+            if not isinstance(e, Exception) and type(e).__name__ != "PanicException":
+                raise  # SystemExit and the like
             from complycheck.masking import mask_text
 
             msg = mask_text(f"{type(e).__name__}: {e}")[:300]

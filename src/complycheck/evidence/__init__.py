@@ -177,18 +177,34 @@ def load_table(
         sheet = reader.read(path, display, entry)
     except ComplycheckError:
         raise
-    except Exception as e:  # whatever a parser raises on a hostile file is an input error, never a crash
-        from complycheck.evidence.sheet import short_error
-
-        raise EvidenceError(
-            f"无法读取：{type(e).__name__}: {short_error(e)}",
-            Location(display),
-            f"cannot read: {type(e).__name__}: {short_error(e)}",
-        ) from None
+    except BaseException as e:  # whatever a parser raises on a hostile file is an input error, never a crash
+        raise _unreadable(e, display) from None
     try:
         return build_table(sheet, ds, display, entry, columns, id_columns, spill=spill, on_rows=on_rows)
+    except BaseException as e:  # a panic in polars over the file's values, too (our own bugs stay bugs: exit 3)
+        if _panic(e):
+            raise _unreadable(e, display) from None
+        raise
     finally:
         sheet.close()
+
+
+def _panic(e: BaseException) -> bool:
+    """polars' Rust panics arrive as pyo3's PanicException, which derives from BaseException, not Exception."""
+    return type(e).__name__ == "PanicException"
+
+
+def _unreadable(e: BaseException, display: str) -> BaseException:
+    """An exception a reader raised on a file as the input error naming it (KeyboardInterrupt and the like as is)."""
+    if not isinstance(e, Exception) and not _panic(e):
+        return e
+    from complycheck.evidence.sheet import short_error
+
+    return EvidenceError(
+        f"无法读取：{type(e).__name__}: {short_error(e)}",
+        Location(display),
+        f"cannot read: {type(e).__name__}: {short_error(e)}",
+    )
 
 
 def table_from_records(ds: Dataset, records: list[dict[str, Any]], file: str = "<inline>") -> Table:

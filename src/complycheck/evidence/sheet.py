@@ -148,6 +148,6 @@ def cell_text(v: Any) -> str | None:
     return str(v)
 
 
-def short_error(e: Exception) -> str:
+def short_error(e: BaseException) -> str:
     """An exception's message on one short line."""
     return " ".join(str(e).split())[:160] or type(e).__name__

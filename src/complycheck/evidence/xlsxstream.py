@@ -287,7 +287,8 @@ class LazyXlsx:
             frac = xd - xd.floor()
             if ((xd < 61) | (xd > 2958465) | (frac > 1 - 1e-6)).any():
                 raise FastReadFailed()  # Excel's phantom leap day, out of range, or a hair before midnight
-            days = pl.Series(x.floor().cast(pl.Int64, strict=False))
+            # the serial of the date cells only (a huge number in another cell is no date: polars would panic)
+            days = x.floor().zip_with(dated, pl.Series([None] * len(x), dtype=pl.Float64)).cast(pl.Int64, strict=False)
             import datetime as _dt
 
             base = pl.Series([_dt.date(1899, 12, 30)]).cast(pl.Int32).item()

@@ -82,7 +82,8 @@ def _clean(s: str) -> str:
     return "\n".join(clean(line) for line in s.split("\n"))
 
 
-def _parse_as_of(value: str | None) -> date:
+def parse_as_of(value: str | None) -> date:
+    """--as-of as a date (today by default); an invalid one is an input error."""
     from complycheck.errors import ComplycheckError
     from complycheck.values import to_date
 
@@ -233,7 +234,7 @@ def evaluate(
 
     settings = api.read_settings(param_args, Path(params_file) if params_file else None)
     targets = _report_targets(fmt, output, reports)
-    day = _parse_as_of(as_of)
+    day = parse_as_of(as_of)
     progress = Progress(lang, enabled=not quiet and sys.stderr.isatty())
     try:
         report = api.run(
@@ -288,7 +289,7 @@ def explain_cmd(rule_id: str, rules_dir: str, evidence_dir: str | None, as_of: s
         explain(pack, rule_id, lang)  # unknown rule ids fail before any evidence is read
         sub = pack.with_dependencies(rule_id)
         ev = load_evidence(Path(evidence_dir), pack.datasets, {d for r in sub.rules for d in r.reads})
-        report = evaluate(sub, ev.tables, _parse_as_of(as_of))
+        report = evaluate(sub, ev.tables, parse_as_of(as_of))
         result = report.result(rule_id)
     click.echo(_clean(explain(pack, rule_id, lang, result)), nl=False)
     return EXIT_OK

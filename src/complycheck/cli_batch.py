@@ -8,8 +8,7 @@ from pathlib import Path
 
 import click
 
-from complycheck.cli import guarded
-from complycheck.cli_decisions import parse_day
+from complycheck.cli import guarded, parse_as_of
 from complycheck.reports import FORMATS
 
 SUMMARY = "summary"  # summary.txt and summary.json in the output folder
@@ -82,7 +81,7 @@ def batch_cmd(
 
     formats = list(dict.fromkeys(fmts or ("text",)))
     settings = api.read_settings(param_args, Path(params_file) if params_file else None)
-    day = parse_day(as_of)
+    day = parse_as_of(as_of)
     out = Path(output_dir)
     folders = batch.submissions_in(Path(submissions_dir), exclude=[out])
     names = [report_name(f.name, fmt) for f in folders for fmt in formats]

@@ -2,25 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 
 import click
 
-from complycheck.cli import EXIT_OK, guarded
-
-
-def parse_day(value: str | None) -> date:
-    """--as-of as a date (today by default); an invalid one is an input error."""
-    from complycheck.errors import ComplycheckError
-    from complycheck.values import to_date
-
-    if value is None:
-        return date.today()
-    try:
-        return to_date(value)
-    except ValueError:
-        raise ComplycheckError(f"--as-of 日期无效：{value}", None, f"invalid --as-of date: {value}") from None
+from complycheck.cli import EXIT_OK, guarded, parse_as_of
 
 
 @click.group("decisions")
@@ -52,7 +38,7 @@ def decisions_template(
 
     settings = api.read_settings(param_args, Path(params_file) if params_file else None)
     report = api.run(
-        Path(rules_dir), Path(evidence_dir), parse_day(as_of), Path(waivers) if waivers else None, settings=settings
+        Path(rules_dir), Path(evidence_dir), parse_as_of(as_of), Path(waivers) if waivers else None, settings=settings
     )
     for p in template_for(report, Path(rules_dir), Path(evidence_dir), Path(output)):
         click.echo(str(p))

@@ -8,7 +8,6 @@ min) and the whole function library; it is far too slow for real submissions.
 from __future__ import annotations
 
 import ast
-import operator
 from collections.abc import Callable
 from datetime import date, timedelta
 from decimal import Decimal
@@ -19,24 +18,9 @@ import simpleeval
 
 from complycheck import values as V
 from complycheck.lang import REGISTRY
+from complycheck.lang.operators import ARITHMETIC, COMPARISON
 from complycheck.lang.types import Compiled, to_fraction
 from complycheck.model import Rule, RulePack, Table
-
-_CMP = {
-    ast.Eq: operator.eq,
-    ast.NotEq: operator.ne,
-    ast.Lt: operator.lt,
-    ast.LtE: operator.le,
-    ast.Gt: operator.gt,
-    ast.GtE: operator.ge,
-}
-_BIN = {
-    ast.Add: operator.add,
-    ast.Sub: operator.sub,
-    ast.Mult: operator.mul,
-    ast.Div: operator.truediv,
-    ast.Mod: operator.mod,
-}
 
 
 class _Row(simpleeval.SimpleEval):  # type: ignore[misc]  # simpleeval is untyped
@@ -121,7 +105,7 @@ class _Row(simpleeval.SimpleEval):  # type: ignore[misc]  # simpleeval is untype
             return None
         if isinstance(node.op, ast.Div):
             return None if b == 0 else float(a) / float(b)
-        r = _BIN[type(node.op)](_dec(a), _dec(b))
+        r = ARITHMETIC[type(node.op)](_dec(a), _dec(b))
         return r.days if isinstance(r, timedelta) and isinstance(a, date) and isinstance(b, date) else r
 
     def _compare(self, node: ast.Compare) -> Any:
@@ -152,7 +136,7 @@ class _Row(simpleeval.SimpleEval):  # type: ignore[misc]  # simpleeval is untype
             b = V.to_date(b)
         if isinstance(b, date) and isinstance(a, str):
             a = V.to_date(a)
-        return _CMP[type(op)](_num(a), _num(b))
+        return COMPARISON[type(op)](_num(a), _num(b))
 
     def eval_on(self, tree: ast.AST, row: dict[str, Any]) -> Any:
         self.row = row

@@ -15,14 +15,14 @@ from complycheck.lang.types import NOVAL, NUMERIC, EvalContext, Node, const, typ
 if TYPE_CHECKING:
     from complycheck.lang.compiler import Compiler
 
-_ARITH: dict[type, Callable[[Any, Any], Any]] = {
+ARITHMETIC: dict[type, Callable[[Any, Any], Any]] = {  # the Python operator of each AST one (shared)
     ast.Add: operator.add,
     ast.Sub: operator.sub,
     ast.Mult: operator.mul,
     ast.Div: operator.truediv,
     ast.Mod: operator.mod,
 }
-_CMP: dict[type, Callable[[Any, Any], Any]] = {
+COMPARISON: dict[type, Callable[[Any, Any], Any]] = {
     ast.Eq: operator.eq,
     ast.NotEq: operator.ne,
     ast.Lt: operator.lt,
@@ -98,14 +98,14 @@ def v_UnaryOp(c: Compiler, n: ast.UnaryOp, d: int) -> Node:
 def v_BinOp(c: Compiler, n: ast.BinOp, d: int) -> Node:
     a, b = c.visit(n.left, d), c.visit(n.right, d)
     op = type(n.op)
-    if op not in _ARITH:
+    if op not in ARITHMETIC:
         raise c.err(
             n, f"不允许的运算符 {_OPNAME.get(op, op.__name__)}", f"operator not allowed: {_OPNAME.get(op, op.__name__)}"
         )
     t = arith_type(c, n, op, a, b)
     if op is ast.Div:
         c.divisor(n.right, b)
-    pyop = _ARITH[op]
+    pyop = ARITHMETIC[op]
     if a.const and b.const:
 
         def bc(ctx: EvalContext) -> Any:
@@ -212,7 +212,7 @@ def compare(c: Compiler, n: ast.AST, op: type, a: Node, b: Node) -> Node:
         ok = False
     if not ok:
         raise c.err(n, f"不能比较{type_name(a.t)}和{type_name(b.t)}", f"cannot compare {a.t} with {b.t}", about=n)
-    pyop = _CMP[op]
+    pyop = COMPARISON[op]
     if a.const and b.const:
 
         def bc(ctx: EvalContext) -> Any:

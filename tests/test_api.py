@@ -78,3 +78,29 @@ def test_unknown_names_are_attribute_errors():
         assert "no_such_thing" in str(e)
     else:
         raise AssertionError("expected AttributeError")
+
+
+def test_early_hashing_gives_every_manifest_file_the_digest_of_its_bytes_and_stops_when_cancelled(tmp_path):
+    """`complycheck evaluate` hashes the evidence in the background from its first line (#17): the digests it
+    reports must be the files' own, whatever the hashing overlapped with; a cancelled hashing stops between chunks."""
+    import hashlib
+    import shutil
+
+    from complycheck.prehash import EarlyDigests, manifest_files
+
+    ev = tmp_path / "ev"
+    shutil.copytree(ROOT / "evidence", ev)
+    early = EarlyDigests(ev)
+    got = early.result()
+    named = manifest_files(ev)
+    assert len(named) > 20 and set(got) == {str(f) for f in named}
+    for f in named:
+        assert got[str(f)] == hashlib.sha256(f.read_bytes()).hexdigest()
+    big = ev / "big.csv"
+    big.write_bytes(b"x" * (64 << 20))  # 64 chunks of 1 MB
+    (ev / "manifest.yaml").write_text("datasets:\n  a: {file: big.csv}\n", "utf-8")
+    stopped = EarlyDigests(ev)
+    stopped.cancel()
+    assert stopped.result() == {}  # gave up before the last chunk, so nothing half-hashed is reported
+    (ev / "manifest.yaml").write_text("datasets: [unclosed\n", "utf-8")
+    assert EarlyDigests(ev).result() == {}  # a broken manifest: left to the loaders, which say what is wrong

@@ -18,6 +18,7 @@ from complycheck.errors import ComplycheckError, ErrorList, EvidenceError, Locat
 from complycheck.evidence import load_evidence, sha256
 from complycheck.model import Evidence, RulePack, Setting
 from complycheck.pack import load_pack
+from complycheck.prehash import EarlyDigests
 from complycheck.results import Report, Waiver
 from complycheck.schema import validate
 from complycheck.values import to_date
@@ -98,30 +99,11 @@ def load_submission(
     return Inputs(pack, ev, ws)
 
 
-def _early_digests(evidence: Path) -> dict[str, str]:
-    """SHA-256 of the files the evidence manifest names, hashed while the rule pack is still being parsed (a
-    second core is idle then). Best effort: anything unusual is left to input_digests."""
-    out: dict[str, str] = {}
-    try:
-        manifest = next((evidence / n for n in ("manifest.yaml", "manifest.yml") if (evidence / n).is_file()), None)
-        if manifest is None:
-            return out
-        doc = load_yaml_file(manifest).data  # the strict loader: no aliases (a YAML bomb), size and depth limits
-        for entry in (doc.get("datasets") or {}).values():
-            name = entry.get("file") if isinstance(entry, dict) else None
-            if not isinstance(name, str) or Path(name).is_absolute() or ".." in Path(name).parts:
-                continue
-            f = evidence / name
-            if f.is_file() and f.resolve().is_relative_to(evidence.resolve()):  # the loaders check it all again
-                out[str(f)] = sha256(f)
-    except Exception:  # the loaders report a broken manifest properly
-        return {}
-    return out
-
-
-def input_digests(inp: Inputs, waivers: Path | None, early: dict[str, str] | None = None) -> list[dict[str, Any]]:
-    """Path and SHA-256 of every file the decision was made on."""
-    early = early or {}
+def input_digests(
+    inp: Inputs, waivers: Path | None, early: dict[str, str] | EarlyDigests | None = None
+) -> list[dict[str, Any]]:
+    """Path and SHA-256 of every file the decision was made on (`early`: those already hashed, or being hashed)."""
+    early = early.result() if isinstance(early, EarlyDigests) else (early or {})
     out = [{"path": f, "kind": "rules", "sha256": sha256(Path(f))} for f in inp.pack.files]
     out += [{"path": f, "kind": "evidence", "sha256": early.get(f) or sha256(Path(f))} for f in inp.evidence.files]
     if waivers:
@@ -156,6 +138,7 @@ def run(
     *,
     params: dict[str, Any] | None = None,
     settings: list[Setting] | None = None,
+    early: EarlyDigests | None = None,
 ) -> Report:
     """Everything `complycheck evaluate` decides, as a Report.
 
@@ -163,15 +146,19 @@ def run(
     parameters marked bureau_decision); `settings`: the same with where each came from (the CLI's --param).
     `spill`: True writes large tables to a private temporary folder and streams them (bounded memory), False keeps
     everything in memory (fastest), None decides by size (more than 1 GiB of evidence spills). The verdicts are
-    the same either way; the folder is removed before this returns."""
-    from concurrent.futures import ThreadPoolExecutor
-
+    the same either way; the folder is removed before this returns. `early`: the evidence files' hashing, if the
+    caller started it before its own imports (`complycheck evaluate` does)."""
     rules, evidence = Path(rules), Path(evidence)
     all_settings = (settings or []) + settings_of(params, "api")
-    with ThreadPoolExecutor(max_workers=1) as pool:  # the files are hashed while the pack is parsed
-        early = pool.submit(_early_digests, evidence)
+    if early is None:  # the files are hashed while the pack is parsed and the evidence read
+        early = EarlyDigests(evidence)
+    try:
         pack = load_pack(rules, settings=all_settings)
-        return run_on(pack, evidence, as_of, waivers, progress, spill, spill_min_bytes, early=early.result())
+    except BaseException:
+        if isinstance(early, EarlyDigests):
+            early.cancel()
+        raise
+    return run_on(pack, evidence, as_of, waivers, progress, spill, spill_min_bytes, early=early)
 
 
 def run_on(
@@ -183,36 +170,39 @@ def run_on(
     spill: bool | None = None,
     spill_min_bytes: int | None = None,
     *,
-    early: dict[str, str] | None = None,
+    early: dict[str, str] | EarlyDigests | None = None,
 ) -> Report:
-    """`run` with the pack already loaded: the same report, byte for byte (`run_many` shares one pack this way)."""
+    """`run` with the pack already loaded: the same report, byte for byte (`run_many` shares one pack this way).
+    `early`: the evidence files' hashes, or their hashing under way (started here when not given)."""
     import contextlib
     import tempfile
     from concurrent.futures import ThreadPoolExecutor
 
     evidence = Path(evidence)
     waivers = Path(waivers) if waivers is not None else None
+    if early is None:  # hashing releases the GIL: it overlaps with reading the evidence
+        early = EarlyDigests(evidence)
     if spill is None:
         spill = evidence_bytes(evidence) > SPILL_AUTO_BYTES
-    with tempfile.TemporaryDirectory(prefix="complycheck-") if spill else contextlib.nullcontext() as folder:
-        with ThreadPoolExecutor(
-            max_workers=1
-        ) as pool:  # hashing releases the GIL: it overlaps with parsing and evaluation
-            hashed = pool.submit(_early_digests, evidence) if early is None else None  # while the files are read
+    try:
+        with tempfile.TemporaryDirectory(prefix="complycheck-") if spill else contextlib.nullcontext() as folder:
             inp = load_submission(pack, evidence, waivers, progress, Path(folder) if folder else None, spill_min_bytes)
-            digests = pool.submit(lambda: input_digests(inp, waivers, hashed.result() if hashed else early))
-            report = evaluate(
-                inp.pack,
-                inp.evidence.tables,
-                as_of,
-                inp.waivers,
-                None,
-                inp.evidence.problems,
-                _holder(Path(folder)) if folder else None,
-                progress,
-            )
-            report = replace(report, inputs=digests.result())
-    return report
+            with ThreadPoolExecutor(max_workers=1) as pool:  # the rest (rule files, waivers) while rules are decided
+                digests = pool.submit(input_digests, inp, waivers, early)
+                report = evaluate(
+                    inp.pack,
+                    inp.evidence.tables,
+                    as_of,
+                    inp.waivers,
+                    None,
+                    inp.evidence.problems,
+                    _holder(Path(folder)) if folder else None,
+                    progress,
+                )
+                return replace(report, inputs=digests.result())
+    finally:
+        if isinstance(early, EarlyDigests):
+            early.cancel()  # a no-op once done; on an error, no hashing goes on behind the message
 
 
 def _holder(folder: Path) -> Any:

@@ -229,25 +229,32 @@ def evaluate(
     decisions_file: str | None = None,
 ) -> int:
     """评估证据，给出每个品目的验收结论 / evaluate the evidence and give a verdict per line item."""
-    from complycheck import api
-    from complycheck.reports import get as renderer
+    from complycheck.prehash import EarlyDigests
 
-    settings = api.read_settings(param_args, Path(params_file) if params_file else None)
-    targets = _report_targets(fmt, output, reports)
-    day = parse_as_of(as_of)
-    progress = Progress(lang, enabled=not quiet and sys.stderr.isatty())
+    early = EarlyDigests(Path(evidence_dir))  # the second core hashes the evidence while the first imports polars
     try:
-        report = api.run(
-            Path(rules_dir),
-            Path(evidence_dir),
-            day,
-            Path(waivers) if waivers else None,
-            progress,
-            spill,
-            settings=settings,
-        )
+        from complycheck import api
+        from complycheck.reports import get as renderer
+
+        settings = api.read_settings(param_args, Path(params_file) if params_file else None)
+        targets = _report_targets(fmt, output, reports)
+        day = parse_as_of(as_of)
+        progress = Progress(lang, enabled=not quiet and sys.stderr.isatty())
+        try:
+            report = api.run(
+                Path(rules_dir),
+                Path(evidence_dir),
+                day,
+                Path(waivers) if waivers else None,
+                progress,
+                spill,
+                settings=settings,
+                early=early,
+            )
+        finally:
+            progress.done()
     finally:
-        progress.done()
+        early.cancel()
     if decisions_file:
         from complycheck.decisions.forms import with_decisions
 

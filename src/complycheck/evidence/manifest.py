@@ -3,27 +3,18 @@ files hashed."""
 
 from __future__ import annotations
 
-import hashlib
 import stat
 from pathlib import Path
 from typing import Any
 
 from complycheck.errors import ErrorList, EvidenceError, Location, RuleFileError
 from complycheck.evidence.sheet import MAX_FILE_BYTES
+from complycheck.prehash import sha256 as sha256  # the one streamed SHA-256, re-exported for the loaders
 from complycheck.schema import validate
 from complycheck.yamlsource import YamlDoc, load_yaml_file
 
 MANIFEST_NAMES = ("manifest.yaml", "manifest.yml")
 BIG_FILE_BYTES = 32 * 1024 * 1024
-
-
-def sha256(path: Path) -> str:
-    """The SHA-256 of a file, streamed."""
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def safe_path(root: Path, rel: str, display_root: str, where: Location) -> Path:

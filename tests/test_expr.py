@@ -191,3 +191,18 @@ def test_a_condition_that_does_not_depend_on_the_row_is_refused_with_its_place(t
     with pytest.raises(ComplycheckError, match="does not depend on the row") as e:
         compile_expr(text, scope(), Location("r.yaml", 7, 14), "规则 R 的 expect", "bool")
     assert e.value.location.line == 7
+
+
+@pytest.mark.parametrize("size", [1, 3, 64, 65, 200])
+def test_alias_keeps_unmapped_values_and_blanks_whatever_the_size_of_the_mapping(size):
+    """`alias` is a chain of comparisons up to ALIAS_CHAIN_MAX spellings (polars' streaming engine gathers a whole
+    column for `replace`: 1.4 GB at 10^7 spilled rows) and `replace` beyond: the same values either way, and the
+    same as the row-by-row form."""
+    from complycheck.lang.functions import ALIAS_CHAIN_MAX, _alias_columnar
+
+    mapping = {f"写法{i}": f"统一{i % 7}" for i in range(size - 1)} | {"科区": "科尔沁区"}
+    s = pl.Series("s", ["科区", "写法0", None, "别的", "", "写法63"])
+    got = pl.DataFrame({"s": s}).select(_alias_columnar(pl.col("s"), mapping).alias("r"))["r"].to_list()
+    assert got == [None if v is None else mapping.get(v, v) for v in s.to_list()]
+    assert got[0] == "科尔沁区" and got[2] is None and got[3] == "别的"
+    assert got[5] == ("统一0" if size > ALIAS_CHAIN_MAX else "写法63")

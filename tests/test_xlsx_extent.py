@@ -96,12 +96,48 @@ def test_the_scan_finds_the_same_extent_however_the_xml_is_chunked(monkeypatch):
     with zipfile.ZipFile(buf, "w") as z:
         z.writestr(SHEET, xml)
     z = zipfile.ZipFile(buf)
-    whole = xlsxsize.scan(z, SHEET)
+    whole = xlsxsize.scan(z, SHEET)  # a small part: counted in Python
     assert (whole.rows, whole.columns) == (777, 28)
+    monkeypatch.setattr(xlsxsize, "SMALL_PART", 0)  # the chunked scan, in polars
     for size in (7, 64, 1000):
         monkeypatch.setattr(xlsxsize, "CHUNK", size)
         got = xlsxsize.scan(z, SHEET)
         assert (got.rows, got.columns, got.unplaced_cells, got.unplaced_rows) == (777, 28, 0, 0), size
+
+
+def test_small_sheets_counted_in_python_find_what_the_chunked_scan_finds():
+    """Most sheets are a few MB of XML, where one polars query costs more than the count (#17): they are counted in
+    Python, element by element. On any well-formed XML both counts agree; a tag's attributes are searched only up to
+    its end or the next `<`, so unclosed tags cannot make the Python count quadratic."""
+    import random
+    import time
+
+    import polars as pl
+
+    rng = random.Random(7)
+    pieces = [
+        '<row r="{n}">', "<row>", "</row>", '<c r="{col}{n}">', "<c>", "<c/>", "<c t='s' r='{col}{n}'>",
+        '<x:c r="{col}{n}">', "<v>1</v>", "</c>", '<c r="$A$1">', '<c  r = "{col}0{n}">', '<row r="0">',
+        '<row spans="1:3" r="{n}">', "<cx r='A1'>", "<col r='A1'>", '<c r="{col}{big}">', '<row r="{big}">', "中",
+        '<c r="{col}">', '<c\nr="{col}{n}"/>', "<c r='{n}{col}'>",
+    ]  # fmt: skip
+    for _ in range(2000):
+        text = "".join(
+            rng.choice(pieces).format(
+                n=rng.randint(1, 2_000_000),
+                col="".join(rng.choice("ABCXYZabq") for _ in range(rng.randint(1, 5))),
+                big="1" + "0" * rng.randint(5, 15),
+            )
+            for _ in range(rng.randint(0, 40))
+        )
+        small, chunked = xlsxsize.Extent(), xlsxsize.Extent()
+        xlsxsize._count_small(text, small)
+        xlsxsize._count(pl.DataFrame({"x": [text]}), chunked)
+        assert small == chunked, text
+    hostile = "<c " * 400_000 + "<row " * 300_000  # 2.7 MB of unclosed tags
+    t = time.perf_counter()
+    xlsxsize._count_small(hostile, ext := xlsxsize.Extent())
+    assert (ext.unplaced_cells, ext.unplaced_rows) == (400_000, 300_000) and time.perf_counter() - t < 5
 
 
 def test_numbers_greater_than():

@@ -23,6 +23,7 @@ from complycheck.evidence.sheet import MAX_COLUMNS, MAX_XLSX_CELLS
 EXCEL_ROWS = 1_048_576
 EXCEL_COLUMNS = 16_384  # XFD
 CHUNK = 16 * 1024 * 1024
+SMALL_PART = 4 * 1024 * 1024  # a sheet part up to this size is scanned in Python (a polars query costs more there)
 
 # the patterns run in polars (Rust regex) over a chunk of the sheet's XML at a time, never cell by cell in Python
 _CELL = r"<(?:[A-Za-z_][\w.-]*:)?c[\s>/]"  # every cell element, with or without coordinates
@@ -93,8 +94,13 @@ def scan(z: zipfile.ZipFile, part: str) -> Extent:
     ext = Extent()
     tail = b""
     with z.open(part) as f:
+        first = f.read(SMALL_PART + 1)
+        if len(first) <= SMALL_PART:  # a sheet of a few MB (most): the same count, in Python
+            _count_small(first.decode("utf-8", "replace"), ext)
+            return ext
+        pending = [first]
         while True:
-            block = f.read(CHUNK)
+            block = pending.pop() if pending else f.read(CHUNK)
             data = tail + block
             if block:  # keep an unfinished tag for the next chunk
                 cut = data.rfind(b"<")
@@ -191,6 +197,53 @@ def _count(text: Any, ext: Extent) -> None:
     if rowrefs.len():
         digits = rowrefs.str.extract(_ROW_REF).str.strip_chars_start("0")
         ext.rows = max(ext.rows, _max_number(digits))
+
+
+_TAG = re.compile(r"<(?:[A-Za-z_][\w.-]*:)?(c|row)(?=[\s>/])")
+_CELL_R = re.compile(r"\br\s*=\s*[\"']\$?([A-Za-z]+)\$?([0-9]+)[\"']")
+_ROW_R = re.compile(r"\br\s*=\s*[\"']([0-9]+)[\"']")
+
+
+def _count_small(text: str, ext: Extent) -> None:
+    """`_count` for a small sheet, in Python: each cell and row element and the `r` attribute of its tag. Linear
+    whatever the text: a tag's attributes are searched only up to its `>` or the next `<`, so a hostile run of
+    unclosed tags cannot make the search quadratic."""
+    rows: list[str] = []
+    letters: list[str] = []
+    digits: list[str] = []
+    for m in _TAG.finditer(text):
+        start = m.end()
+        nxt = text.find("<", start)
+        stop = len(text) if nxt < 0 else nxt
+        end = text.find(">", start, stop)  # never beyond the next `<`: each character is searched once
+        stop = stop if end < 0 else end
+        if not text[start : start + 1].isspace():  # `<c>`, `<c/>`: no attributes
+            stop = start
+        if m.group(1) == "c":
+            ref = _CELL_R.search(text, start, stop)
+            if ref is None:
+                ext.unplaced_cells += 1
+            else:
+                letters.append(ref.group(1).upper())
+                digits.append(ref.group(2).lstrip("0"))
+        else:
+            rref = _ROW_R.search(text, start, stop)
+            if rref is None:
+                ext.unplaced_rows += 1
+            else:
+                rows.append(rref.group(1).lstrip("0"))
+    if letters:
+        longest = max(len(x) for x in letters)
+        if longest > 3:
+            ext.columns = max(ext.columns, EXCEL_COLUMNS + 1)
+        else:
+            ext.columns = max(ext.columns, column_number(max(x for x in letters if len(x) == longest)))
+    for found in (digits, rows):
+        longest = max((len(x) for x in found), default=0)
+        if longest > 9:
+            ext.rows = max(ext.rows, EXCEL_ROWS + 1)  # beyond Excel whatever the digits
+        elif longest:
+            ext.rows = max(ext.rows, max(int(x) for x in found if x))
 
 
 def _max_number(digits: Any) -> int:

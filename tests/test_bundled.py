@@ -111,3 +111,29 @@ def test_spilled_and_streamed_tables_give_the_same_report_byte_for_byte(report, 
     assert set(spilled) == submitted  # every table of the submission went through the disk
     assert get("json")(streamed, "zh") == get("json")(report, "zh")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_explaining_the_failing_rows_streamed_writes_nothing_to_disk_and_says_the_same(report, tmp_path, monkeypatch):
+    """Streamed, a membership or lookup joined onto the (at most 50) failing rows shown reads only their keys of the
+    other table and is not written to the spill folder (#17: at 10^7 rows each such join wrote the whole other
+    side's keys once more). Same report as in memory, and as when those joins were held like any other."""
+    import contextlib
+
+    from complycheck.engine.context import RuleContext
+
+    holds = []
+    holder = app._holder
+
+    def counting(folder):
+        hold = holder(folder)
+        return lambda lf: (holds.append(1), hold(lf))[1]
+
+    monkeypatch.setattr(app, "_holder", counting)
+    streamed = app.run(ROOT / "rules", ROOT / "evidence", date(2022, 12, 15), spill=True, spill_min_bytes=0)
+    assert get("json")(streamed, "zh") == get("json")(report, "zh")
+    narrowed = len(holds)
+    holds.clear()
+    monkeypatch.setattr(RuleContext, "explaining", lambda self: contextlib.nullcontext())
+    held = app.run(ROOT / "rules", ROOT / "evidence", date(2022, 12, 15), spill=True, spill_min_bytes=0)
+    assert get("json")(held, "zh") == get("json")(report, "zh")
+    assert narrowed < len(holds), (narrowed, len(holds))

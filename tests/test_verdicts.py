@@ -156,6 +156,7 @@ class _Ctx:
     current = current_ds = None
     streaming = False
     id_birth_cached = False
+    few = False
 
 
 PER_PERSON = """

@@ -42,6 +42,7 @@ class RuleContext:
         self.streaming = streaming
         self.helpers = 0
         self._hold = hold
+        self.few = False  # set while the failing rows shown are explained (see `explaining`)
 
     def dataset_of(self, view: str) -> str:
         if view == "rows":
@@ -67,6 +68,21 @@ class RuleContext:
         """A frame several questions will be asked of: in memory it is already computed; streamed, the caller's
         `hold` (if any) computes it once (joins and all) so the questions only read it."""
         return self._hold(lf) if self.streaming and self._hold is not None else lf
+
+    def explaining(self) -> Any:
+        """While the (at most MAX_FAILURES) failing rows are explained: `few` is set, so that a membership or lookup
+        joined onto them reads only their keys of the other table, and nothing is written to the spill folder."""
+        import contextlib
+
+        @contextlib.contextmanager
+        def scope() -> Any:
+            before, self.few = self.few, True
+            try:
+                yield
+            finally:
+                self.few = before
+
+        return scope()
 
     def like(self, frame: Any, df: Any) -> Any:
         """A small DataFrame in the same mode as `frame`, to join or concatenate with it."""

@@ -40,10 +40,11 @@ def row_failures(
         return
     failing = ctx.collect(failing.bottom_k(room, by="__row").sort("__row"))  # the first rows of the file
     ds_name = ctx.dataset_of(rule.source)
-    if parts and len(parts) > 0:
-        failing = _with_parts(ctx, ds_name, failing, parts)
-    if divisors:
-        failing = ctx.collect(with_divisors(ctx, ds_name, failing.lazy() if ctx.streaming else failing, divisors))
+    with ctx.explaining():
+        if parts and len(parts) > 0:
+            failing = _with_parts(ctx, ds_name, failing, parts)
+        if divisors:
+            failing = ctx.collect(with_divisors(ctx, ds_name, failing.lazy() if ctx.streaming else failing, divisors))
     table = ctx.tables[ds_name]
     personal = ctx.personal.get(ds_name, {})
     shown = [c for c in cols if c in failing.columns][:8]

@@ -122,16 +122,18 @@ def lookup_by_join(ctx: EvalContext, key: Node, view: str, kcol: str, vcol: str)
         table = ctx.cache[name]
     else:
         table = other.select(pl.col(rcol).alias("__k"), pl.col(vcol).alias("__v")).filter(pl.col("__k").is_not_null())
-    few = not lazy and cur.height <= FEW_ROWS
+    few = ctx.few or (not lazy and cur.height <= FEW_ROWS)
     if few:  # a few rows (the failing rows shown): only their keys of the other side
-        table = table.filter(pl.col("__k").is_in(cur[lcol].drop_nulls().unique().implode()))
+        mine = ctx.collect(cur.select(lcol))[lcol] if lazy else cur[lcol]
+        table = table.filter(pl.col("__k").is_in(mine.drop_nulls().unique().implode()))
     if name not in ctx.cache:  # the last row of each key, kept for the rule's other questions when complete
         table = ctx.collect(table.filter(pl.col("__k").is_last_distinct()))
         if not few:
             ctx.cache[name] = table
     right = table.rename({"__k": on, "__v": hit})
     if lazy:
-        ctx.current = ctx.hold(cur.join(right.lazy(), left_on=lcol, right_on=on, how="left", maintain_order="left"))
+        joined = cur.join(right.lazy(), left_on=lcol, right_on=on, how="left", maintain_order="left")
+        ctx.current = joined if few else ctx.hold(joined)
         return pl.col(hit)
     # the key column alone goes through the join (the keys are unique on the right: one value per row, in order)
     found = cur.select(pl.col(lcol).alias(on)).join(right, on=on, how="left", maintain_order="left")[hit]

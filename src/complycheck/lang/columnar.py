@@ -69,14 +69,15 @@ def member_by_join(ctx: EvalContext, a: Node, view: str, col: str) -> Any:
     lcol, rcol = (lk, rk) if lk and rk else (a.col, col)
     hit = ctx.helper()
     if ctx.streaming:  # a left join with the distinct values: streams, with only those values in memory
-        right = (
-            other.select(pl.col(rcol).alias(lcol))
-            .filter(pl.col(lcol).is_not_null())
-            .unique()
-            .with_columns(pl.lit(True).alias(hit))
+        right = other.select(pl.col(rcol).alias(lcol)).filter(pl.col(lcol).is_not_null())
+        if ctx.few:  # the failing rows shown: only their keys of the other side
+            keys = ctx.collect(cur.select(lcol))[lcol].drop_nulls().unique()
+            right = right.filter(pl.col(lcol).is_in(keys.implode()))
+        joined = cur.join(
+            right.unique().with_columns(pl.lit(True).alias(hit)), on=lcol, how="left", maintain_order="left"
         )
         # held: the next join's table is built only after this one's is freed (memory stays that of one join)
-        ctx.current = ctx.hold(cur.join(right, on=lcol, how="left", maintain_order="left"))
+        ctx.current = joined if ctx.few else ctx.hold(joined)
     else:  # in memory (the frame at hand is already computed): a semi-join marks the rows, 2-4x faster than is_in
         df = ctx.collect(cur)
         rows = df.select(pl.col(lcol).alias("__k")).with_row_index("__i")

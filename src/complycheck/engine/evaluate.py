@@ -52,7 +52,8 @@ def evaluate(
     streaming = any(isinstance(t.frame, pl.LazyFrame) for t in tables.values())
     with ThreadPoolExecutor(max_workers=1 if streaming else 2) as pool:
         raw = {}
-        decided = pool.map(lambda r: evaluate_rule(pack, r, tables, as_of, streaming, hold), order)
+        # a rule that reads only tables held in memory (the small ones) is decided in memory even then
+        decided = pool.map(lambda r: evaluate_rule(pack, r, tables, as_of, streams(r, tables), hold), order)
         for k, (rule, res) in enumerate(zip(order, decided, strict=True)):
             raw[rule.id] = res
             if progress is not None:
@@ -99,6 +100,13 @@ def evaluate(
         data_problems or [],
         pack.clauses,
     )
+
+
+def streams(rule: Rule, tables: dict[str, Table]) -> bool:
+    """Whether a rule reads a table spilled to disk (a LazyFrame): it is then streamed, one step at a time."""
+    import polars as pl
+
+    return any(isinstance(tables[n].frame, pl.LazyFrame) for n in rule.reads if n in tables)
 
 
 def all_dates_table(pack: RulePack, tables: dict[str, Table]) -> Table:

@@ -33,6 +33,9 @@ class Ctx:
     id_birth_cached = False  # no loader ran: ID functions compute birth dates from the text
     few = False  # not explaining failing rows
 
+    def is_few(self):
+        return False
+
     def helper(self):
         return "__h"
 

@@ -158,6 +158,9 @@ class _Ctx:
     id_birth_cached = False
     few = False
 
+    def is_few(self):
+        return False
+
 
 PER_PERSON = """
 rules:

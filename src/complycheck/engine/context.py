@@ -8,7 +8,7 @@ from datetime import date
 from typing import Any
 
 from complycheck.idnumbers import id_key_column
-from complycheck.lang.columnar import lift
+from complycheck.lang.columnar import FEW_ROWS, lift
 from complycheck.lang.types import Compiled
 from complycheck.model import Rule, Table
 
@@ -68,6 +68,14 @@ class RuleContext:
         """A frame several questions will be asked of: in memory it is already computed; streamed, the caller's
         `hold` (if any) computes it once (joins and all) so the questions only read it."""
         return self._hold(lf) if self.streaming and self._hold is not None else lf
+
+    def is_few(self) -> bool:
+        if self.few:
+            return True
+        import polars as pl
+
+        table = self.tables.get(self.current_ds) if self.current_ds is not None else None
+        return table is not None and isinstance(table.frame, pl.DataFrame) and table.frame.height <= FEW_ROWS
 
     def explaining(self) -> Any:
         """While the (at most MAX_FAILURES) failing rows are explained: `few` is set, so that a membership or lookup

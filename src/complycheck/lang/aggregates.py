@@ -7,7 +7,7 @@ import ast
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from complycheck.lang.columnar import FEW_ROWS, lift
+from complycheck.lang.columnar import FEW_ROWS, beside, lift
 from complycheck.lang.registry import func
 from complycheck.lang.types import NUMERIC, EvalContext, Node, const, type_name
 
@@ -122,7 +122,7 @@ def lookup_by_join(ctx: EvalContext, key: Node, view: str, kcol: str, vcol: str)
         table = ctx.cache[name]
     else:
         table = other.select(pl.col(rcol).alias("__k"), pl.col(vcol).alias("__v")).filter(pl.col("__k").is_not_null())
-    few = ctx.few or (not lazy and cur.height <= FEW_ROWS)
+    few = ctx.is_few() or (not lazy and cur.height <= FEW_ROWS)
     if few:  # a few rows (the failing rows shown): only their keys of the other side
         mine = ctx.collect(cur.select(lcol))[lcol] if lazy else cur[lcol]
         table = table.filter(pl.col("__k").is_in(mine.drop_nulls().unique().implode()))
@@ -132,8 +132,11 @@ def lookup_by_join(ctx: EvalContext, key: Node, view: str, kcol: str, vcol: str)
             ctx.cache[name] = table
     right = table.rename({"__k": on, "__v": hit})
     if lazy:
-        joined = cur.join(right.lazy(), left_on=lcol, right_on=on, how="left", maintain_order="left")
-        ctx.current = joined if few else ctx.hold(joined)
+        if few:
+            ctx.current = cur.join(right.lazy(), left_on=lcol, right_on=on, how="left", maintain_order="left")
+        else:  # the key column alone goes through the join (the keys are unique on the right: one value per row)
+            keyed = cur.select(pl.col(lcol).alias(on)).join(right.lazy(), on=on, how="left", maintain_order="left")
+            ctx.current = beside(ctx, cur, keyed, hit)
         return pl.col(hit)
     # the key column alone goes through the join (the keys are unique on the right: one value per row, in order)
     found = cur.select(pl.col(lcol).alias(on)).join(right, on=on, how="left", maintain_order="left")[hit]

@@ -57,6 +57,11 @@ class EvalContext(Protocol):
         """A fresh name for a helper column."""
         ...
 
+    def is_few(self) -> bool:
+        """Whether `current` is known to hold a few rows (at most FEW_ROWS): the failing rows being explained, or rows
+        of a small table kept in memory. Joins onto it then read only its keys of the other side."""
+        ...
+
     def hold(self, frame: Any) -> Any:
         """A streamed frame computed once (written to the spill folder), so that what built it (a join's hash table)
         is freed before the next step; in memory, the frame itself."""

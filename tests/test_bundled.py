@@ -137,3 +137,20 @@ def test_explaining_the_failing_rows_streamed_writes_nothing_to_disk_and_says_th
     held = app.run(ROOT / "rules", ROOT / "evidence", date(2022, 12, 15), spill=True, spill_min_bytes=0)
     assert get("json")(held, "zh") == get("json")(report, "zh")
     assert narrowed < len(holds), (narrowed, len(holds))
+
+
+def test_streamed_rules_write_single_columns_to_the_spill_folder_never_a_table_again(report, monkeypatch):
+    """Streamed, what a rule computes once and reads several times (a filter's truth, a membership, a lookup, the
+    expect column) is written to the spill folder as that one column, set beside the frame it was computed on (#17:
+    writing the whole population again for each of them was most of a streamed rule's time)."""
+    widths = []
+    holder = app._holder
+
+    def measuring(folder):
+        hold = holder(folder)
+        return lambda lf: (widths.append(len(lf.collect_schema().names())), hold(lf))[1]
+
+    monkeypatch.setattr(app, "_holder", measuring)
+    streamed = app.run(ROOT / "rules", ROOT / "evidence", date(2022, 12, 15), spill=True, spill_min_bytes=0)
+    assert get("json")(streamed, "zh") == get("json")(report, "zh")
+    assert len(widths) > 50 and set(widths) == {1}

@@ -8,7 +8,7 @@ from datetime import date
 from typing import Any
 
 from complycheck.idnumbers import id_key_column
-from complycheck.lang.columnar import FEW_ROWS, lift
+from complycheck.lang.columnar import FEW_ROWS, beside, lift
 from complycheck.lang.types import Compiled
 from complycheck.model import Rule, Table
 
@@ -92,6 +92,12 @@ class RuleContext:
 
         return scope()
 
+    def hold_column(self, valued: Any, name: str) -> Any:
+        """`valued` (a frame with a computed column `name`), to be asked several questions: in memory as it is;
+        streamed, the column alone is computed once and held, beside the frame it was computed on (which is not
+        written again: it is the spilled table, or already held)."""
+        return beside(self, valued.drop(name), valued, name) if self.streaming else self.hold(valued)
+
     def like(self, frame: Any, df: Any) -> Any:
         """A small DataFrame in the same mode as `frame`, to join or concatenate with it."""
         return df.lazy() if hasattr(frame, "collect") else df
@@ -125,7 +131,7 @@ class RuleContext:
         lf = self._narrow(base, view, *([self.rule.source] if view == self.rule.source else []))
         where = self.rule.views[view][1] if view in self.rule.views else None
         if where is not None:
-            lf = self.hold(self.with_value(lf, where, "__v", ds).filter(pl.col("__v")).drop("__v"))
+            lf = self.hold_column(self.with_value(lf, where, "__v", ds), "__v").filter(pl.col("__v")).drop("__v")
         self.cache[view] = lf
         return lf
 

@@ -309,7 +309,7 @@ def population(rule: Rule, ctx: RuleContext) -> Any:
 
     df = ctx.frame(rule.source)
     if rule.where is not None:
-        df = ctx.hold(ctx.with_value(df, rule.where, "__w", ctx.dataset_of(rule.source)))
+        df = ctx.hold_column(ctx.with_value(df, rule.where, "__w", ctx.dataset_of(rule.source)), "__w")
         ctx.cache["__scoped"] = df
         unknown = int(ctx.collect(df.select(pl.col("__w").is_null().sum())).item())
         if unknown:

@@ -28,17 +28,26 @@ def row_failures(
     parts: list[Part] | None = None,
     verb: tuple[str, str] = ("不满足", "not met"),
     divisors: list[Divisor] | None = None,
+    rows_of: Any = None,
 ) -> None:
     """Count the failing rows and list the first MAX_FAILURES of them (masked). With the condition's `parts`, each
     row's reason names the part that is false, with its values (`nursing_beds <= beds`: 173 > 161); with its
-    `divisors`, a row left unknown by a denominator of 0 says so, naming the column, not blank cells."""
+    `divisors`, a row left unknown by a denominator of 0 says so, naming the column, not blank cells.
+
+    `rows_of`: a frame of one dataset (row numbers unique) the failing rows are rows of. Streamed, the first failing
+    rows are then found by their row numbers alone and read from it: a join in `failing` (the entities that fail)
+    would otherwise carry every column through the join, which polars' streaming engine gathers whole."""
     import polars as pl
 
     res.failure_count += int(ctx.collect(failing.select(pl.len())).item())
     room = MAX_FAILURES - len(res.failures)
     if room <= 0:
         return
-    failing = ctx.collect(failing.bottom_k(room, by="__row").sort("__row"))  # the first rows of the file
+    if ctx.streaming and rows_of is not None:
+        first = ctx.collect(failing.select(pl.col("__row").bottom_k(room)))["__row"]
+        failing = ctx.collect(rows_of.filter(pl.col("__row").is_in(first.implode()))).sort("__row")
+    else:
+        failing = ctx.collect(failing.bottom_k(room, by="__row").sort("__row"))  # the first rows of the file
     ds_name = ctx.dataset_of(rule.source)
     with ctx.explaining():
         if parts and len(parts) > 0:

@@ -22,7 +22,7 @@ class ShareMode:
         import polars as pl
 
         assert rule.expect is not None
-        frame = ctx.hold(ctx.with_value(pop, rule.expect, "__ok", ctx.dataset_of(rule.source)))
+        frame = ctx.hold_column(ctx.with_value(pop, rule.expect, "__ok", ctx.dataset_of(rule.source)), "__ok")
         ok = pl.col("__ok").fill_null(False)
         # an ID's integer key stands for it in the distinct counting
         key = (ctx.key_for(ctx.dataset_of(rule.source), rule.distinct) or rule.distinct) if rule.distinct else None
@@ -107,6 +107,7 @@ class ShareMode:
             unknown_col="__ok",
             parts=rule.expect.parts,
             divisors=rule.expect.divisors,
+            rows_of=frame,
         )
 
     @staticmethod

@@ -47,7 +47,11 @@ def row_failures(
         first = ctx.collect(failing.select(pl.col("__row").bottom_k(room)))["__row"]
         failing = ctx.collect(rows_of.filter(pl.col("__row").is_in(first.implode()))).sort("__row")
     else:
-        failing = ctx.collect(failing.bottom_k(room, by="__row").sort("__row"))  # the first rows of the file
+        # the first rows of the file; rows of all dates share row numbers across files, sheets and columns: those,
+        # by name, so that in memory and streamed list the same cells
+        names = failing.collect_schema().names()
+        order = [pl.col("__row")] + [pl.col(c).cast(pl.String) for c in ("__file", "__sheet", "__header") if c in names]
+        failing = ctx.collect(failing.bottom_k(room, by=order).sort(order))
     ds_name = ctx.dataset_of(rule.source)
     with ctx.explaining():
         if parts and len(parts) > 0:

@@ -31,7 +31,6 @@ class Ctx:
     current = current_ds = None
     streaming = False
     id_birth_cached = False  # no loader ran: ID functions compute birth dates from the text
-    few = False  # not explaining failing rows
 
     def is_few(self):
         return False

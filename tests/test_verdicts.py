@@ -156,7 +156,6 @@ class _Ctx:
     current = current_ds = None
     streaming = False
     id_birth_cached = False
-    few = False
 
     def is_few(self):
         return False

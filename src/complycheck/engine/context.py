@@ -3,7 +3,8 @@ language's EvalContext protocol."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+from collections.abc import Callable, Iterator
 from datetime import date
 from typing import Any
 
@@ -70,6 +71,7 @@ class RuleContext:
         return self._hold(lf) if self.streaming and self._hold is not None else lf
 
     def is_few(self) -> bool:
+        """See EvalContext.is_few: the failing rows being explained, or the rows of a small table kept in memory."""
         if self.few:
             return True
         import polars as pl
@@ -77,20 +79,15 @@ class RuleContext:
         table = self.tables.get(self.current_ds) if self.current_ds is not None else None
         return table is not None and isinstance(table.frame, pl.DataFrame) and table.frame.height <= FEW_ROWS
 
-    def explaining(self) -> Any:
+    @contextlib.contextmanager
+    def explaining(self) -> Iterator[None]:
         """While the (at most MAX_FAILURES) failing rows are explained: `few` is set, so that a membership or lookup
         joined onto them reads only their keys of the other table, and nothing is written to the spill folder."""
-        import contextlib
-
-        @contextlib.contextmanager
-        def scope() -> Any:
-            before, self.few = self.few, True
-            try:
-                yield
-            finally:
-                self.few = before
-
-        return scope()
+        before, self.few = self.few, True
+        try:
+            yield
+        finally:
+            self.few = before
 
     def hold_column(self, valued: Any, name: str) -> Any:
         """`valued` (a frame with a computed column `name`), to be asked several questions: in memory as it is;

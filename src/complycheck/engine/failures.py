@@ -10,7 +10,7 @@ from complycheck.engine.wording import show
 from complycheck.i18n import UNKNOWN
 from complycheck.lang.types import Compiled, Divisor, Node, Part
 from complycheck.masking import show_cell
-from complycheck.model import Rule, RulePack
+from complycheck.model import ALL_DATES, Rule, RulePack
 from complycheck.results import Failure
 
 MAX_FAILURES = 50
@@ -34,16 +34,18 @@ def row_failures(
     row's reason names the part that is false, with its values (`nursing_beds <= beds`: 173 > 161); with its
     `divisors`, a row left unknown by a denominator of 0 says so, naming the column, not blank cells.
 
-    `rows_of`: a frame of one dataset (row numbers unique) the failing rows are rows of. Streamed, the first failing
-    rows are then found by their row numbers alone and read from it: a join in `failing` (the entities that fail)
-    would otherwise carry every column through the join, which polars' streaming engine gathers whole."""
+    `rows_of`: the frame the failing rows are rows of. Streamed, and when row numbers are unique there (one
+    dataset's rows, not all dates'), the first failing rows are found by their row numbers alone and read from it: a
+    join in `failing` (the entities that fail) would otherwise carry every column through the join, which polars'
+    streaming engine gathers whole."""
     import polars as pl
 
     res.failure_count += int(ctx.collect(failing.select(pl.len())).item())
     room = MAX_FAILURES - len(res.failures)
     if room <= 0:
         return
-    if ctx.streaming and rows_of is not None:
+    ds_name = ctx.dataset_of(rule.source)
+    if ctx.streaming and rows_of is not None and ds_name != ALL_DATES:
         first = ctx.collect(failing.select(pl.col("__row").bottom_k(room)))["__row"]
         failing = ctx.collect(rows_of.filter(pl.col("__row").is_in(first.implode()))).sort("__row")
     else:
@@ -52,7 +54,6 @@ def row_failures(
         names = failing.collect_schema().names()
         order = [pl.col("__row")] + [pl.col(c).cast(pl.String) for c in ("__file", "__sheet", "__header") if c in names]
         failing = ctx.collect(failing.bottom_k(room, by=order).sort(order))
-    ds_name = ctx.dataset_of(rule.source)
     with ctx.explaining():
         if parts and len(parts) > 0:
             failing = _with_parts(ctx, ds_name, failing, parts)

@@ -59,13 +59,18 @@ def load_evidence(
     # once, unless memory is what matters: when spilling)
     big = threading.Semaphore(1)
 
+    def size_of(entry: dict[str, Any]) -> int:
+        try:
+            f = root / entry["file"]
+            return f.stat().st_size if f.is_file() else 0
+        except (OSError, TypeError, ValueError):
+            return 0
+
+    sizes = {name: size_of(entry) for name, entry in jobs}  # each file's size, looked up once
+
     def load(job: tuple[str, dict[str, Any]]) -> Table | ComplycheckError:
         name, entry = job
-        try:
-            size = (root / entry["file"]).stat().st_size if (root / entry["file"]).is_file() else 0
-        except OSError:
-            size = 0
-        if size > BIG_FILE_BYTES and (spill is not None or not readers.streams(Path(entry["file"]))):
+        if sizes[name] > BIG_FILE_BYTES and (spill is not None or not readers.streams(Path(entry["file"]))):
             with big:
                 return _load_guarded(name, entry)
         return _load_guarded(name, entry)
@@ -78,9 +83,6 @@ def load_evidence(
                 progress(index[name], len(jobs), datasets[name].title, rows)
 
         try:
-            size = (
-                (root / entry["file"]).stat().st_size if spill is not None and (root / entry["file"]).is_file() else 0
-            )
             return load_table(
                 root,
                 name,
@@ -90,7 +92,7 @@ def load_evidence(
                 display_root,
                 None if columns is None else columns.get(name, set()),
                 None if id_columns is None else id_columns.get(name, set()),
-                spill if spill is not None and size >= spill_min_bytes else None,
+                spill if spill is not None and sizes[name] >= spill_min_bytes else None,
                 on_rows,
             )
         except ComplycheckError as e:
@@ -98,16 +100,9 @@ def load_evidence(
 
     from concurrent.futures import ThreadPoolExecutor
 
-    # two files at a time: one can be parsed in Python while polars reads or types the other
-    def size_of(job: tuple[str, dict[str, Any]]) -> int:
-        try:
-            f = root / job[1]["file"]
-            return f.stat().st_size if f.is_file() else 0
-        except (OSError, TypeError, ValueError):
-            return 0
-
-    # the largest files first, so that the last to finish is a small one; the tables keep the manifest's order
-    largest_first = sorted(jobs, key=size_of, reverse=True)
+    # two files at a time: one can be parsed in Python while polars reads or types the other; the largest files
+    # first, so that the last to finish is a small one; the tables keep the manifest's order
+    largest_first = sorted(jobs, key=lambda job: sizes[job[0]], reverse=True)
     done: dict[str, Table | ComplycheckError] = {}
     with ThreadPoolExecutor(max_workers=2) as pool:
         for k, ((name, _), out) in enumerate(zip(largest_first, pool.map(load, largest_first), strict=True)):

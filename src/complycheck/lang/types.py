@@ -35,7 +35,6 @@ class EvalContext(Protocol):
     streaming: bool  # frames are LazyFrames over spilled tables (collect with the streaming engine)
     id_birth_cached: bool  # tables carry the birth-date column of each ID column (see idnumbers.birth_column)
     cache: dict[str, Any]  # what a rule builds once and reads again (views, lookup tables), by name
-    few: bool  # `current` holds a few rows (the failing rows shown): joins read only their keys, and hold nothing
 
     def frame(self, view: str) -> Any:
         """The frame of a dataset or view (narrowed to the columns the rule reads, its filter applied)."""

@@ -11,7 +11,7 @@ from complycheck.engine.failures import row_failures, unknown_counts, zero_denom
 from complycheck.engine.modes.base import const_of, empty, warn
 from complycheck.engine.wording import jsonable, pct, plural
 from complycheck.lang.types import to_fraction
-from complycheck.model import ALL_DATES, Rule, RulePack
+from complycheck.model import Rule, RulePack
 from complycheck.results import Share
 
 
@@ -107,7 +107,7 @@ class ShareMode:
             unknown_col="__ok",
             parts=rule.expect.parts,
             divisors=rule.expect.divisors,
-            rows_of=None if ds == ALL_DATES else frame,  # row numbers are unique in one dataset, not across all dates
+            rows_of=frame,
         )
 
     @staticmethod

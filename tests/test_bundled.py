@@ -113,6 +113,35 @@ def test_spilled_and_streamed_tables_give_the_same_report_byte_for_byte(report, 
     assert list(tmp_path.iterdir()) == []
 
 
+def test_streamed_rules_run_one_at_a_time_while_the_in_memory_rules_are_decided_beside_them(report, monkeypatch):
+    """Partly spilled (the three largest files), the rules reading a spilled table are streamed one after another
+    (memory is the point) in one thread, and the rules reading only tables in memory run in the other (#17). The
+    report is the same byte for byte."""
+    import sys
+    import threading
+    import time
+
+    engine = sys.modules["complycheck.engine.evaluate"]
+    decide = engine.evaluate_rule
+    runs: list[tuple[str, bool, int, float, float]] = []
+
+    def timed(pack, rule, tables, as_of, streaming=False, hold=None):
+        start = time.perf_counter()
+        out = decide(pack, rule, tables, as_of, streaming, hold)
+        runs.append((rule.id, streaming, threading.get_ident(), start, time.perf_counter()))
+        return out
+
+    monkeypatch.setattr(engine, "evaluate_rule", timed)
+    partly = app.run(ROOT / "rules", ROOT / "evidence", date(2022, 12, 15), spill=True, spill_min_bytes=100_000)
+    assert get("json")(partly, "zh") == get("json")(report, "zh")
+    streamed = sorted((r for r in runs if r[1]), key=lambda r: r[3])
+    held = [r for r in runs if not r[1]]
+    assert len(streamed) >= 10 and len(held) >= 30
+    assert len({r[2] for r in streamed}) == 1 and len({r[2] for r in held}) == 1
+    assert {r[2] for r in streamed} != {r[2] for r in held}
+    assert all(a[4] <= b[3] for a, b in zip(streamed, streamed[1:], strict=False))  # never two streamed at once
+
+
 def test_explaining_the_failing_rows_streamed_writes_nothing_to_disk_and_says_the_same(report, tmp_path, monkeypatch):
     """Streamed, a membership or lookup joined onto the (at most 50) failing rows shown reads only their keys of the
     other table and is not written to the spill folder (#17: at 10^7 rows each such join wrote the whole other

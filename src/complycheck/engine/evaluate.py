@@ -36,9 +36,8 @@ def evaluate(
     `hold`, for streamed tables: a function given a LazyFrame several questions will be asked of, returning an
     equivalent one that is cheap to read again (the caller's to write where it likes; the engine does no I/O).
     `progress(i, n, rule_id, None, "rules")` hears of each rule decided."""
+    import threading
     from concurrent.futures import ThreadPoolExecutor
-
-    import polars as pl
 
     waivers = waivers or []
     notes: list[tuple[str, str]] = []
@@ -48,16 +47,28 @@ def evaluate(
     # Rules are independent computations over shared, read-only frames: two at a time keep both cores busy
     # (polars releases the GIL). Dependencies and waivers are applied afterwards, in dependency order.
     order = dependency_order(pack.rules)
-    # tables spilled to disk (LazyFrames) are streamed, one rule at a time: memory, not speed, is the point then
-    streaming = any(isinstance(t.frame, pl.LazyFrame) for t in tables.values())
-    with ThreadPoolExecutor(max_workers=1 if streaming else 2) as pool:
-        raw = {}
-        # a rule that reads only tables held in memory (the small ones) is decided in memory even then
-        decided = pool.map(lambda r: evaluate_rule(pack, r, tables, as_of, streams(r, tables), hold), order)
-        for k, (rule, res) in enumerate(zip(order, decided, strict=True)):
-            raw[rule.id] = res
-            if progress is not None:
-                progress(k, len(order), rule.id, None, "rules")
+    raw: dict[str, Draft] = {}
+    told = threading.Lock()
+
+    def decide(rules: list[Rule], streamed: bool) -> None:
+        for rule in rules:
+            res = evaluate_rule(pack, rule, tables, as_of, streamed, hold)
+            with told:
+                raw[rule.id] = res
+                if progress is not None:
+                    progress(len(raw) - 1, len(order), rule.id, None, "rules")
+
+    # rules reading tables spilled to disk (LazyFrames) are streamed one at a time (memory, not speed, is the point
+    # then), while the rules reading only tables held in memory (the small ones) are decided beside them
+    streamed = [r for r in order if streams(r, tables)]
+    held = [r for r in order if not streams(r, tables)]
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        if streamed:
+            futures = [pool.submit(decide, streamed, True), pool.submit(decide, held, False)]
+        else:
+            futures = [pool.submit(decide, [r], False) for r in order]
+        for f in futures:
+            f.result()
     for rule in order:
         res = raw[rule.id]
         apply_dependencies(rule, res, drafts)

@@ -96,7 +96,9 @@ def scan(z: zipfile.ZipFile, part: str) -> Extent:
     with z.open(part) as f:
         first = f.read(SMALL_PART + 1)
         if len(first) <= SMALL_PART:  # a sheet of a few MB (most): the same count, in Python
-            _count_small(first.decode("utf-8", "replace"), ext)
+            small = first.decode("utf-8", "replace")
+            if not _canonical_small(small, ext):
+                _count_small(small, ext)
             return ext
         pending = [first]
         while True:
@@ -202,6 +204,29 @@ def _count(text: Any, ext: Extent) -> None:
 _TAG = re.compile(r"<(?:[A-Za-z_][\w.-]*:)?(c|row)(?=[\s>/])")
 _CELL_R = re.compile(r"\br\s*=\s*[\"']\$?([A-Za-z]+)\$?([0-9]+)[\"']")
 _ROW_R = re.compile(r"\br\s*=\s*[\"']([0-9]+)[\"']")
+
+
+_PLACED = re.compile(r'<c r="([A-Z]{1,3})([1-9][0-9]{0,6})"')
+_ROW_PLACED = re.compile(r'<row r="([1-9][0-9]{0,6})"')
+_ANY_CELL = re.compile(_CELL)
+_ANY_ROW = re.compile(_ROW)
+
+
+def _canonical_small(text: str, ext: Extent) -> bool:
+    """`_count_small` for a small sheet written as Excel, WPS and openpyxl write (every row and cell with its
+    coordinates first, in double quotes, no namespace prefix), by four regex scans instead of a step per cell. False,
+    with nothing counted, when the text is written otherwise."""
+    placed = _PLACED.findall(text)
+    rows = _ROW_PLACED.findall(text)
+    if len(placed) != len(_ANY_CELL.findall(text)) or len(rows) != len(_ANY_ROW.findall(text)):
+        return False
+    if placed:
+        letters, digits = zip(*placed, strict=True)
+        ext.columns = max(ext.columns, max(column_number(x) for x in set(letters)))
+        ext.rows = max(ext.rows, max(map(int, digits)))
+    if rows:
+        ext.rows = max(ext.rows, max(map(int, rows)))
+    return True
 
 
 def _count_small(text: str, ext: Extent) -> None:

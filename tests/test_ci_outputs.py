@@ -99,9 +99,20 @@ def check_sarif(doc: dict) -> None:
                     assert isinstance(phys["region"]["startLine"], int) and phys["region"]["startLine"] >= 1
 
 
-def test_sarif_has_one_result_per_failing_rule_and_data_problem_at_its_file_and_line(bundled):
+def test_sarif_has_one_result_per_failing_rule_and_data_problem_at_its_file_and_line(tmp_path):
+    import shutil
     from urllib.parse import unquote
 
+    from complycheck import api
+
+    evidence = tmp_path / "evidence"  # the sample with one recheck date that is no date (a data problem)
+    shutil.copytree(ROOT / "evidence", evidence)
+    rechecks = evidence / "评估复核抽查.csv"
+    lines = rechecks.read_bytes().decode("gb18030").split("\r\n")
+    assert "2022年11月" in lines[4]
+    lines[4] = re.sub(r"2022年11月[0-9]+日", "2022年11月31日", lines[4])
+    rechecks.write_bytes("\r\n".join(lines).encode("gb18030"))
+    bundled = api.run(ROOT / "rules", evidence, date(2022, 12, 15))
     doc = json.loads(render(bundled, "sarif", "en"))
     check_sarif(doc)
     results = doc["runs"][0]["results"]
@@ -117,7 +128,8 @@ def test_sarif_has_one_result_per_failing_rule_and_data_problem_at_its_file_and_
     assert rows and unquote(rows[0]["physicalLocation"]["artifactLocation"]["uri"]).endswith(".xlsx")
     data = [r for r in results if r["ruleId"] == "data-problem"]
     assert len(data) == 1 and data[0]["level"] == "warning"
-    assert unquote(data[0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]).endswith(".xlsx")
+    where = data[0]["locations"][0]["physicalLocation"]
+    assert unquote(where["artifactLocation"]["uri"]).endswith("评估复核抽查.csv") and where["region"]["startLine"] == 5
     minor = json.loads(render(_minor_and_major_failing(), "sarif", "en"))
     check_sarif(minor)
     assert {r["ruleId"]: r["level"] for r in minor["runs"][0]["results"]} == {"MAJ": "error", "MIN": "warning"}

@@ -238,6 +238,10 @@ def build(out: Path) -> dict[str, dict]:
     arows, assessed = [], []
     levels = ["能力完好", "轻度失能", "中度失能", "重度失能"]
     assessors = [name() for _ in range(30)]
+    # 等级变更依据 (MZ/T 039-2013): a cognitive condition or a recent risk event raises the preliminary level one step
+    # each; a preliminary 重度失能 stays. Drawn from their own stream, so every other value of the sample is unchanged.
+    mods = random.Random(SEED * 100 + 5)
+    raising = ["认知障碍", "痴呆", "精神疾病", "近30天内跌倒1次", "近30天内噎食1次"]
     for n, p in enumerate(p for p in roster if p["status"] == "在保" and p not in missed):
         d = day(date(2022, 9, 26), date(2022, 10, 28))
         lvl = R.choices(levels, [5, 40, 35, 20])[0]
@@ -245,8 +249,17 @@ def build(out: Path) -> dict[str, dict]:
         a1, a2 = R.sample(assessors, 2)
         signed = R.choice(["是", "是", "是", "√", "已签收"])
         rep = d + timedelta(days=R.randint(0, 2))
-        arows.append([f"PG2022{n + 1:05d}", p["id"], p["name"], p["district"], d, a1, a2, "MZ/T 039-2013", total, lvl, lvl, "首次",
-                      f"BG{n + 1:05d}", rep, f"ZM{n + 1:05d}", rep + timedelta(days=1), signed])
+        prelim, why, u = lvl, None, mods.random()
+        if lvl == "中度失能" and u < 0.06:  # 轻度 by the score, one step up
+            prelim, total, why = "轻度失能", mods.choice(range(65, 100, 5)), mods.choice(raising)
+        elif lvl == "重度失能" and u < 0.05:  # 中度 by the score, one step up
+            prelim, total, why = "中度失能", mods.choice(range(45, 65, 5)), mods.choice(raising)
+        elif lvl == "重度失能" and u < 0.08:  # 轻度 by the score, two steps up (both kinds)
+            prelim, total, why = "轻度失能", mods.choice(range(65, 100, 5)), "认知障碍、近30天内走失1次"
+        elif lvl == "重度失能" and u < 0.12:  # already 重度: listed, no change
+            why = mods.choice(raising)
+        arows.append([f"PG2022{n + 1:05d}", p["id"], p["name"], p["district"], d, a1, a2, "MZ/T 039-2013", total, prelim, why, lvl,
+                      "首次", f"BG{n + 1:05d}", rep, f"ZM{n + 1:05d}", rep + timedelta(days=1), signed])
         assessed.append((p, lvl))
     if FIXED:  # the three missed people, assessed at the end of October (1-1.S1a)
         with _aside(1):
@@ -254,9 +267,9 @@ def build(out: Path) -> dict[str, dict]:
                 d = date(2022, 10, 29)
                 a1, a2 = R.sample(assessors, 2)
                 arows.append([f"PG2022{k:05d}", p["id"], p["name"], p["district"], d, a1, a2, "MZ/T 039-2013", 50, "中度失能",
-                              "中度失能", "首次", f"BG{k:05d}", d, f"ZM{k:05d}", d + timedelta(days=1), "是"])
+                              None, "中度失能", "首次", f"BG{k:05d}", d, f"ZM{k:05d}", d + timedelta(days=1), "是"])
     write_xlsx(out / "老年人能力评估记录.xlsx", "评估记录",
-               ["评估编号", "身份证号", "姓名", "旗县市区", "评估日期", "评估员1", "评估员2", "评估标准", "总分", "初步等级", "最终等级", "评估原因",
+               ["评估编号", "身份证号", "姓名", "旗县市区", "评估日期", "评估员1", "评估员2", "评估标准", "总分", "初步等级", "等级变更依据", "最终等级", "评估原因",
                 "评估报告编号", "报告日期", "证明编号", "证明发放日期", "是否签收"],
                arows, title="老年人能力综合评估汇总表（2022年）")
     add("elderly_assessments", "老年人能力评估记录.xlsx", "1-1", ["1-1.S1a", "1-1.S1d", "1-1.S1e", "1-1.D1"])

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from complycheck import api as app
+from complycheck.engine import fitting
 from complycheck.reports import get
 from conftest import ROOT
 
@@ -88,6 +89,7 @@ def test_rule_pack_catalogue_is_the_bureaus(tmp_path):
 def test_spilled_and_streamed_tables_give_the_same_report_byte_for_byte(report, tmp_path, monkeypatch):
     """Huge submissions are spilled to disk and streamed (bounded memory); here every table of the sample is, and
     the JSON report must not change by one byte. The spill folder (personal data) is gone afterwards."""
+    monkeypatch.setattr(fitting, "MEMORY_BUDGET_BYTES", 0)  # streamed, never decided in memory
     import tempfile
 
     from complycheck.evidence import tables
@@ -117,6 +119,7 @@ def test_streamed_rules_run_one_at_a_time_while_the_in_memory_rules_are_decided_
     """Partly spilled (the three largest files), the rules reading a spilled table are streamed one after another
     (memory is the point) in one thread, and the rules reading only tables in memory run in the other (#17). The
     report is the same byte for byte."""
+    monkeypatch.setattr(fitting, "MEMORY_BUDGET_BYTES", 0)  # streamed, never decided in memory
     import sys
     import threading
     import time
@@ -142,10 +145,53 @@ def test_streamed_rules_run_one_at_a_time_while_the_in_memory_rules_are_decided_
     assert all(a[4] <= b[3] for a, b in zip(streamed, streamed[1:], strict=False))  # never two streamed at once
 
 
+def test_spilled_rules_whose_columns_fit_the_budget_are_decided_in_memory_alike(report, monkeypatch):
+    """Spilled, a rule whose columns of the spilled tables fit the memory budget is decided in memory on those
+    columns, collected once and kept while they fit (#17), and the others are streamed: the report is the same byte
+    for byte whichever way each rule goes, and the columns kept never exceed the budget."""
+    import sys
+
+    engine = sys.modules["complycheck.engine.evaluate"]
+    decide = engine.evaluate_rule
+    ways: dict[str, tuple[bool, set[str]]] = {}
+
+    def spying(pack, rule, tables, as_of, streaming=False, hold=None):
+        import polars as pl
+
+        lazy = {n for n in rule.reads if n in tables and isinstance(tables[n].frame, pl.LazyFrame)}
+        ways[rule.id] = (streaming, lazy)
+        return decide(pack, rule, tables, as_of, streaming, hold)
+
+    kept = []
+    trim = fitting.Columns._trim
+
+    def measured(self):
+        trim(self)
+        kept.append(sum(self._bytes(n, c) for n, c in self.kept))
+
+    monkeypatch.setattr(engine, "evaluate_rule", spying)
+    monkeypatch.setattr(fitting.Columns, "_trim", measured)
+    whole = app.run(ROOT / "rules", ROOT / "evidence", date(2022, 12, 15), spill=True, spill_min_bytes=0)
+    assert get("json")(whole, "zh") == get("json")(report, "zh")
+    assert not any(streaming or lazy for streaming, lazy in ways.values())  # every rule fits: no LazyFrame read
+    ways.clear()
+    kept.clear()
+    budget = 600_000  # 1-1.S1a (roster and assessments) and C.4 (every date) do not fit, the others do
+    monkeypatch.setattr(fitting, "MEMORY_BUDGET_BYTES", budget)
+    partly = app.run(ROOT / "rules", ROOT / "evidence", date(2022, 12, 15), spill=True, spill_min_bytes=0)
+    assert get("json")(partly, "zh") == get("json")(report, "zh")
+    streamed = {r for r, (streaming, _) in ways.items() if streaming}
+    fit = {r for r, (streaming, lazy) in ways.items() if not streaming and r.startswith("1-1.S1")}
+    assert streamed == {"1-1.S1a", "C.4-no-future-dates"} and {"1-1.S1c", "1-1.S1d", "1-1.S1e"} <= fit, (streamed, fit)
+    assert all(not lazy for streaming, lazy in ways.values() if not streaming)  # decided in memory: no LazyFrame
+    assert kept and max(kept) <= budget
+
+
 def test_explaining_the_failing_rows_streamed_writes_nothing_to_disk_and_says_the_same(report, tmp_path, monkeypatch):
     """Streamed, a membership or lookup joined onto the (at most 50) failing rows shown reads only their keys of the
     other table and is not written to the spill folder (#17: at 10^7 rows each such join wrote the whole other
     side's keys once more). Same report as in memory, and as when those joins were held like any other."""
+    monkeypatch.setattr(fitting, "MEMORY_BUDGET_BYTES", 0)  # streamed, never decided in memory
     import contextlib
 
     from complycheck.engine.context import RuleContext
@@ -172,6 +218,7 @@ def test_streamed_rules_write_single_columns_to_the_spill_folder_never_a_table_a
     """Streamed, what a rule computes once and reads several times (a filter's truth, a membership, a lookup, the
     expect column) is written to the spill folder as that one column, set beside the frame it was computed on (#17:
     writing the whole population again for each of them was most of a streamed rule's time)."""
+    monkeypatch.setattr(fitting, "MEMORY_BUDGET_BYTES", 0)  # streamed, never decided in memory
     widths = []
     holder = app._holder
 
@@ -185,10 +232,11 @@ def test_streamed_rules_write_single_columns_to_the_spill_folder_never_a_table_a
     assert len(widths) > 50 and set(widths) == {1}
 
 
-def test_dates_after_an_early_as_of_are_listed_alike_in_memory_and_streamed_and_are_all_future_dates():
+def test_dates_after_an_early_as_of_are_listed_alike_in_memory_and_streamed_and_are_all_future_dates(monkeypatch):
     """The rows of all dates share row numbers across files, sheets and columns. Streamed, the failing rows of
     C.4-no-future-dates were once read back by row number alone and listed dates that were not late; and which 50
     of the equal row numbers were shown differed from memory. Both must list the same cells, each after as_of."""
+    monkeypatch.setattr(fitting, "MEMORY_BUDGET_BYTES", 0)  # streamed, never decided in memory
     day = date(2022, 10, 1)
     in_memory = app.run(ROOT / "rules", ROOT / "evidence", day, spill=False)
     streamed = app.run(ROOT / "rules", ROOT / "evidence", day, spill=True, spill_min_bytes=0)

@@ -17,14 +17,15 @@ from complycheck.errors import ComplycheckError
 from conftest import make_id, pack_with, tables
 
 
-def streamed(pack, t, folder: str):
-    """The same evaluation with every table spilled to disk and streamed (LazyFrames), as for huge submissions."""
+def streamed(pack, t, folder: str, budget: int = 0):
+    """The same evaluation with every table spilled to disk and streamed (LazyFrames), as for huge submissions; with
+    a memory budget, decided in memory on the columns read of the spilled tables, as when they fit."""
     lazy = {}
     for name, table in t.items():
         path = Path(folder) / f"{name}.arrow"
         table.frame.write_ipc(path)
         lazy[name] = dataclasses.replace(table, frame=pl.scan_ipc(path))
-    return evaluate(pack, lazy, date(2022, 12, 15)).line_items[0].results[0]
+    return evaluate(pack, lazy, date(2022, 12, 15), memory_budget=budget).line_items[0].results[0]
 
 
 def same(a, b) -> bool:
@@ -146,6 +147,7 @@ def test_engine_matches_the_row_by_row_reference(people, visit_ids, expect, wher
     assert fast.failure_count == len(failing) and {f.row for f in fast.failures} == failing
     with tempfile.TemporaryDirectory() as folder:
         assert same(streamed(pack, t, folder), fast)
+        assert same(streamed(pack, t, folder, budget=10**9), fast)
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -173,3 +175,4 @@ def test_count_rules_match_the_reference(people, where, distinct, minimum):
     assert fast.failure_count == len(failing) and {f.row for f in fast.failures} == failing
     with tempfile.TemporaryDirectory() as folder:
         assert same(streamed(pack, t, folder), fast)
+        assert same(streamed(pack, t, folder, budget=10**9), fast)

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-from complycheck.engine import modes
+from complycheck.engine import fitting, modes
 from complycheck.engine.context import RuleContext
 from complycheck.engine.draft import Draft
 from complycheck.engine.failures import personal_columns, row_failures, unknown_counts, zero_denominators
@@ -30,12 +30,15 @@ def evaluate(
     data_problems: list[Problem] | None = None,
     hold: Callable[[Any], Any] | None = None,
     progress: Progress | None = None,
+    memory_budget: int | None = None,
 ) -> Report:
     """Evaluate every rule, roll results up into line items and the contract.
 
     `hold`, for streamed tables: a function given a LazyFrame several questions will be asked of, returning an
     equivalent one that is cheap to read again (the caller's to write where it likes; the engine does no I/O).
-    `progress(i, n, rule_id, None, "rules")` hears of each rule decided."""
+    `progress(i, n, rule_id, None, "rules")` hears of each rule decided. `memory_budget`: a rule reading spilled
+    tables is decided in memory on the columns it reads when they are estimated at no more than this many bytes
+    (default `fitting.MEMORY_BUDGET_BYTES`; 0 streams every such rule)."""
     import threading
     from concurrent.futures import ThreadPoolExecutor
 
@@ -50,23 +53,37 @@ def evaluate(
     raw: dict[str, Draft] = {}
     told = threading.Lock()
 
-    def decide(rules: list[Rule], streamed: bool) -> None:
-        for rule in rules:
-            res = evaluate_rule(pack, rule, tables, as_of, streamed, hold)
-            with told:
-                raw[rule.id] = res
-                if progress is not None:
-                    progress(len(raw) - 1, len(order), rule.id, None, "rules")
+    spilled = [r for r in order if streams(r, tables)]
+    held = [r for r in order if r not in spilled]
 
-    # rules reading tables spilled to disk (LazyFrames) are streamed one at a time (memory, not speed, is the point
-    # then), while the rules reading only tables held in memory (the small ones) are decided beside them
-    streamed = [r for r in order if streams(r, tables)]
-    held = [r for r in order if not streams(r, tables)]
+    def decide(rule: Rule, streamed: bool, frames: dict[str, Table]) -> None:
+        res = evaluate_rule(pack, rule, frames, as_of, streamed, hold)
+        with told:
+            raw[rule.id] = res
+            if progress is not None:
+                progress(len(raw) - 1, len(order), rule.id, None, "rules")
+
+    def one_at_a_time() -> None:
+        """The rules reading tables spilled to disk (LazyFrames), one at a time (memory, not speed, is the point
+        then): first those whose columns fit the memory budget, decided in memory on those columns (collected once
+        and kept while they fit), then the others, streamed."""
+        columns = fitting.Columns(tables, fitting.MEMORY_BUDGET_BYTES if memory_budget is None else memory_budget)
+        fit = [r for r in spilled if columns.fits(r)]
+        for rule in fit:
+            decide(rule, False, columns.tables_for(rule))
+        columns.clear()
+        for rule in (r for r in spilled if r not in fit):
+            decide(rule, True, tables)
+
+    def in_memory(rules: list[Rule]) -> None:
+        for rule in rules:
+            decide(rule, False, tables)
+
     with ThreadPoolExecutor(max_workers=2) as pool:
-        if streamed:
-            futures = [pool.submit(decide, streamed, True), pool.submit(decide, held, False)]
+        if spilled:  # the rules reading only tables held in memory (the small ones) are decided beside them
+            futures = [pool.submit(one_at_a_time), pool.submit(in_memory, held)]
         else:
-            futures = [pool.submit(decide, [r], False) for r in order]
+            futures = [pool.submit(in_memory, [r]) for r in order]
         for f in futures:
             f.result()
     for rule in order:

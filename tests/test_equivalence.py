@@ -11,7 +11,7 @@ import polars as pl
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from complycheck.engine import evaluate
+from complycheck.engine import evaluate, fitting
 from complycheck.engine.reference import Reference
 from complycheck.errors import ComplycheckError
 from conftest import make_id, pack_with, tables
@@ -25,6 +25,8 @@ def streamed(pack, t, folder: str, budget: int = 0):
         path = Path(folder) / f"{name}.arrow"
         table.frame.write_ipc(path)
         lazy[name] = dataclasses.replace(table, frame=pl.scan_ipc(path))
+    if budget:  # the rule is then decided in memory on the columns collected, not streamed
+        assert all(fitting.Columns(lazy, budget).fits(rule) for rule in pack.rules)
     return evaluate(pack, lazy, date(2022, 12, 15), memory_budget=budget).line_items[0].results[0]
 
 

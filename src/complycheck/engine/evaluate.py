@@ -36,9 +36,9 @@ def evaluate(
 
     `hold`, for streamed tables: a function given a LazyFrame several questions will be asked of, returning an
     equivalent one that is cheap to read again (the caller's to write where it likes; the engine does no I/O).
-    `progress(i, n, rule_id, None, "rules")` hears of each rule decided. `memory_budget`: a rule reading spilled
-    tables is decided in memory on the columns it reads when they are estimated at no more than this many bytes
-    (default `fitting.MEMORY_BUDGET_BYTES`; 0 streams every such rule)."""
+    `progress(i, n, rule_id, None, "rules")` hears of each rule decided (from a worker thread, one call at a time).
+    `memory_budget`: a rule reading spilled tables is decided in memory on the columns it reads when they are
+    estimated at no more than this many bytes (default `fitting.MEMORY_BUDGET_BYTES`; 0 streams every such rule)."""
     import threading
     from concurrent.futures import ThreadPoolExecutor
 
@@ -70,7 +70,14 @@ def evaluate(
         columns = fitting.Columns(tables, fitting.MEMORY_BUDGET_BYTES if memory_budget is None else memory_budget)
         fit = [r for r in spilled if columns.fits(r)]
         for rule in fit:
-            decide(rule, False, columns.tables_for(rule))
+            try:
+                frames = columns.tables_for(rule)
+            except Exception:  # the columns could not be collected (memory, say): the rule is streamed instead
+                columns.clear()
+                decide(rule, True, tables)
+                continue
+            decide(rule, False, frames)
+            del frames
         columns.clear()
         for rule in (r for r in spilled if r not in fit):
             decide(rule, True, tables)

@@ -192,3 +192,25 @@ def test_apply_is_a_pure_report_to_report_step(base_report):
         out.acceptance.line_items["1-2"].verdict == "not_accepted" and out.acceptance.final_status["1-2.S1c"] == "fail"
     )
     assert out.line_items == base_report.line_items
+
+
+def test_a_share_short_of_its_requirement_never_reads_as_meeting_it(cli, tmp_path):
+    """2999/3000 against 100%: the 验收书, the HTML gauge and the rectification notice once printed 100.0% beside
+    不通过. Every document shows as many digits as it takes (99.97%), as the text report always did."""
+    from fractions import Fraction
+
+    from complycheck.reports.common import percent
+
+    assert percent(Fraction(2999, 3000), Fraction(1)) == "99.97%" and percent(Fraction(1)) == "100.0%"
+    assert percent(Fraction(9995, 10000)) == "99.95%" and percent(Fraction(9, 10), Fraction(1)) == "90.0%"
+    assert percent(Fraction(99999, 100000), Fraction(1)) == "99.999%"
+    assert percent(Fraction(9999999, 10**7), Fraction(1)) == "99.9999%"  # 10^7 rows, one short: never 100.0000%
+    pages = {}
+    for fmt in ("acceptance", "html", "rectification"):
+        out = tmp_path / f"{fmt}.out"
+        code, _, err = cli("evaluate", "--as-of", AS_OF, "--decisions", str(SAMPLE), "--format", fmt, "-o", str(out))
+        assert code in (0, 1), err
+        pages[fmt] = out.read_text("utf-8")
+    assert "2999/3000 = 99.97%" in pages["acceptance"] and "2999/3000 = 100.0%" not in pages["acceptance"]
+    assert 'aria-label="99.97% / 100.0%"' in pages["html"]
+    assert "100.0%" in pages["rectification"] and "99.97%" in pages["rectification"]

@@ -14,7 +14,7 @@ from typing import Any
 from complycheck.decisions.apply import final_status, line_item_verdict
 from complycheck.decisions.clock import payment_clock
 from complycheck.decisions.records import CONCLUSION_WORDS, STATE_WORDS
-from complycheck.reports.common import status_word, title_of, verdict_word
+from complycheck.reports.common import fraction, percent, share_percents, status_word, title_of, verdict_word
 from complycheck.reports.text import clean
 from complycheck.results import Count, Groups, Periods, Report, Result, Share, Value
 
@@ -43,7 +43,8 @@ def figure(r: Result) -> str:
     """The measured figure, short."""
     m = r.measured
     if isinstance(m, Share):
-        return f"{m.numerator}/{m.denominator}" + (f" = {m.numerator / m.denominator:.1%}" if m.denominator else "")
+        shown = share_percents(r)
+        return f"{m.numerator}/{m.denominator}" + (f" = {shown[0]}" if shown else "")
     if isinstance(m, Count):
         return str(m.value)
     if isinstance(m, (Groups, Periods)):
@@ -59,10 +60,8 @@ def requirement(r: Result) -> str:
     for key, sign in (("min", "≥"), ("max", "≤"), ("equals", "=")):
         if key in th:
             v = th[key]
-            try:
-                v = f"{float(v):.1%}" if isinstance(r.measured, Share) else v
-            except (TypeError, ValueError):
-                pass
+            need = fraction(v)
+            v = percent(need) if isinstance(r.measured, Share) and need is not None else v
             parts.append(f"{sign} {v}")
     for key in ("min_per_group", "min_per_period"):
         if key in th:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
+from fractions import Fraction
 from typing import Any
 
 from complycheck import __version__
@@ -39,6 +41,45 @@ def message_of(r: Result, lang: str) -> str:
 
 def clause_texts(report: Report, r: Result) -> list[tuple[str, str]]:
     return [(cid, report.clauses[cid].source_text) for cid in r.clauses if cid in report.clauses]
+
+
+def fraction(v: Any) -> Fraction | None:
+    """A threshold or share as an exact fraction (None if it is not a number)."""
+    try:
+        return Fraction(str(v)) if not isinstance(v, (int, Fraction)) else Fraction(v)
+    except (TypeError, ValueError, ZeroDivisionError):
+        return None
+
+
+def percent(value: Fraction, apart_from: Fraction | None = None) -> str:
+    """A share as a percentage rounded half up, with as many digits (up to 4) as it takes for a share that differs
+    from `apart_from` (its requirement) never to read as equal to it: 2999/3000 is 99.97%, not 100.0%; beyond 4
+    digits it is rounded away from the requirement (99.99999% against 100% is 99.9999%). Without `apart_from` (a
+    requirement), as many digits as it takes to be exact, up to 4."""
+
+    def at(f: Fraction, digits: int, rounding: str = ROUND_HALF_UP) -> str:
+        exact = Decimal(f.numerator) * 100 / Decimal(f.denominator)
+        return f"{exact.quantize(Decimal(1).scaleb(-digits), rounding=rounding)}%"
+
+    if apart_from is None:
+        digits = 1
+        while digits < 4 and Fraction(at(value, digits)[:-1]) / 100 != value:
+            digits += 1
+        return at(value, digits)
+    for digits in range(1, 5):
+        if value == apart_from or at(value, digits) != at(apart_from, digits):
+            return at(value, digits)
+    return at(value, 4, ROUND_FLOOR if value < apart_from else ROUND_CEILING)
+
+
+def share_percents(r: Result) -> tuple[str, str] | None:
+    """(measured share, required minimum) of a share rule as percentages that never read as equal when they are not."""
+    m, th = r.measured, r.threshold or {}
+    need = fraction(th.get("min", 1))
+    if not isinstance(m, Share) or not m.denominator or need is None:
+        return None
+    share = Fraction(m.numerator, m.denominator)
+    return percent(share, need), percent(need)
 
 
 def share_fraction(r: Result) -> tuple[float, float] | None:

@@ -16,6 +16,7 @@ from complycheck.reports.common import (
     param_note,
     severity_word,
     share_fraction,
+    share_percents,
     status_word,
     title_of,
     verdict_word,
@@ -79,7 +80,8 @@ def _gauge(r: Result, lang: str) -> str:
     fill = max(0.0, min(1.0, share)) * w
     mark = max(0.0, min(1.0, need)) * w
     color = "#1b5e20" if share >= need else "#b71c1c"
-    label = f"{share * 100:.1f}% / {need * 100:.1f}%"
+    shown = share_percents(r)
+    label = f"{shown[0]} / {shown[1]}" if shown else f"{share * 100:.1f}% / {need * 100:.1f}%"
     return (
         f'<svg class="gauge" role="img" aria-label="{_e(label)}" viewBox="0 0 {w + 140} 26" width="{w + 140}" '
         'height="26">'

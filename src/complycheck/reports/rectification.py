@@ -13,7 +13,16 @@ from decimal import Decimal, InvalidOperation
 from html import escape
 from typing import Any
 
-from complycheck.reports.common import L, clause_texts, engine_version, message_of, severity_word, title_of
+from complycheck.reports.common import (
+    L,
+    clause_texts,
+    engine_version,
+    fraction,
+    message_of,
+    percent,
+    severity_word,
+    title_of,
+)
 from complycheck.reports.text import clean
 from complycheck.results import BLOCKING, OPEN, Count, Groups, Periods, Report, Result, Share
 
@@ -124,8 +133,8 @@ def _required(r: Result, lang: str) -> str:
         if k in ("window", "unit", "min_overlap_days"):
             continue
         op = {"min": "≥", "max": "≤", "equals": "=", "min_per_period": "≥", "min_per_group": "≥"}.get(k, k)
-        n = _num(v)
-        shown = f"{n * 100:.1f}%" if isinstance(r.measured, Share) and n is not None and k in ("min", "max") else v
+        need = fraction(v)
+        shown = percent(need) if isinstance(r.measured, Share) and need is not None and k in ("min", "max") else v
         unit = ""
         if k == "min_per_period":
             unit = ("每" if lang == "zh" else " per ") + str(th.get("unit", ""))

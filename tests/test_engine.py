@@ -50,6 +50,21 @@ def test_failures_name_file_row_and_mask_personal_data():
     assert P1 not in str(r["R1"].failures) and "欧阳娜娜" not in str(r["R1"].failures)
 
 
+@pytest.mark.parametrize(
+    "written",
+    ["13812345678", "139-1234-5678", "138 1234 5678", "+8613812345678", "+86 138-1234-5678", "电话：13912345678。"],
+)
+def test_a_mobile_number_in_a_failing_rows_text_is_masked_however_it_is_written(written):
+    """A mobile number typed into a column no one marked personal is still masked in the failing rows (and so in
+    every report), written with spaces, hyphens or +86 as people write it: only its first 3 and last 4 digits show."""
+    rule = SHARE.replace("expect: ok == True", "expect: district == '未知'")
+    _, r = run_rules(rule, people=people((P1, "王芳", written)))
+    shown = r["R1"].failures[0].values["district"]
+    digits = "".join(ch for ch in written if ch.isdigit())
+    assert "****" in shown and digits[-8:-4] not in "".join(ch for ch in shown if ch.isdigit()), shown
+    assert shown.rstrip("。").endswith(digits[-4:]) and digits[-11:-8] in shown  # 1xx and the last 4 stay
+
+
 def test_blank_is_unknown_not_false():
     _, r = run_rules(SHARE, people=people((P1, "a", "", "", "", "", "", "")))
     assert r["R1"].status == "fail" and r["R1"].details["rows_unknown"] == 1

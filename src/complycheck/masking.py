@@ -7,7 +7,8 @@ import re
 
 _ID_LIKE = re.compile(r"(?<![0-9A-Za-z])(\d{6})(\d{8})(\d{3}[0-9Xx])(?![0-9A-Za-z])")
 _ID15 = re.compile(r"(?<!\d)(\d{6})(\d{6})(\d{3})(?!\d)")
-_PHONE = re.compile(r"(?<!\d)(1[3-9]\d)(\d{4})(\d{4})(?!\d)")
+# a mainland mobile number, also as people write it: 139-1234-5678, 138 1234 5678, +86 138..., 0086-138...
+_PHONE = re.compile(r"(?<![\d+])((?:\+|00)?86[ -]?)?(1[3-9]\d)([ -]?)(\d{4})([ -]?)(\d{4})(?!\d)")
 _SCI = re.compile(r"\d\.\d+[eE]\+?\d+")
 SHOWN_CHARS = 40  # at most this much of a cell (or header) is quoted in a message
 
@@ -31,7 +32,7 @@ def mask_text(s: str) -> str:
     """Mask anything in free text that looks like an ID or mobile number."""
     s = _ID_LIKE.sub(lambda m: m.group(1) + "********" + m.group(3)[-4:], s)
     s = _ID15.sub(lambda m: m.group(1) + "*****" + m.group(3)[-4:], s)
-    s = _PHONE.sub(lambda m: m.group(1) + "****" + m.group(3), s)
+    s = _PHONE.sub(lambda m: (m.group(1) or "") + m.group(2) + m.group(3) + "****" + m.group(5) + m.group(6), s)
     return s
 
 

@@ -160,3 +160,14 @@ def test_new_formats_from_the_cli(cli, tmp_path):
         "--format", "github", "-q", "--report", f"sarif={out}",
     )  # fmt: skip
     assert code == 1 and stdout.startswith("::error file=") and json.loads(out.read_text("utf-8"))["version"] == "2.1.0"
+
+
+def test_a_data_problem_line_names_file_row_and_column_without_stray_spaces(bundled):
+    """`file:row column: message`, or `file:row: message` for a whole row (a newcomer saw `file:7 : message`)."""
+    problems = [
+        Problem("活动签到名单.csv", None, 7, None, "本行只有 3 个单元格", "the row has 3 cells", "warning"),
+        Problem("名册.xlsx", "名册", 5, "日期", "无法读取", "unreadable", "warning"),
+    ]
+    text = render(replace(bundled, data_problems=problems), "text", "zh")
+    assert "  - 活动签到名单.csv:7: 本行只有 3 个单元格" in text
+    assert "  - 名册.xlsx[名册]:5 日期: 无法读取" in text

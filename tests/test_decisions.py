@@ -214,3 +214,39 @@ def test_a_share_short_of_its_requirement_never_reads_as_meeting_it(cli, tmp_pat
     assert "2999/3000 = 99.97%" in pages["acceptance"] and "2999/3000 = 100.0%" not in pages["acceptance"]
     assert 'aria-label="99.97% / 100.0%"' in pages["html"]
     assert "100.0%" in pages["rectification"] and "99.97%" in pages["rectification"]
+
+
+def test_the_html_and_markdown_reports_show_the_panels_decisions_and_the_final_verdict(cli, tmp_path):
+    """The README says each decided item shows the decision, who made it and why: in the HTML and Markdown reports
+    too (a newcomer found them identical with and without --decisions), with a reason's numbers masked."""
+    pages = {}
+    for fmt in ("html", "markdown"):
+        for decided in (False, True):
+            out = tmp_path / f"{fmt}-{decided}.out"
+            extra = ["--decisions", str(SAMPLE)] if decided else []
+            code, _, err = cli("evaluate", "--as-of", AS_OF, *extra, "--format", fmt, "-o", str(out))
+            assert code in (0, 1), err
+            pages[fmt, decided] = out.read_text("utf-8")
+        assert "验收小组决定" not in pages[fmt, False]
+        decided_page = pages[fmt, True]
+        assert "李审核" in decided_page and "验收小组决定后的最终结论：验收不通过" in decided_page
+        assert "名单所列 1 人经核对为身份证号抄错" in decided_page
+    assert 'data-final-verdict="not_accepted"' in pages["html", True]
+
+
+def test_a_number_written_in_a_decisions_reason_is_masked_in_every_report(cli, tmp_path):
+    from complycheck.masking import mask_text
+
+    form = tmp_path / "decisions.yaml"
+    phone, pid = "139-1234-5678", "152301194003050237"
+    text = SAMPLE.read_text("utf-8").replace(
+        "名单所列 1 人经核对为身份证号抄错", f"名单所列 1 人（{pid}，电话 {phone}）经核对为身份证号抄错", 1
+    )
+    form.write_text(text, "utf-8")
+    for fmt in ("text", "html", "markdown"):
+        out = tmp_path / f"r.{fmt}"
+        code, _, err = cli("evaluate", "--as-of", AS_OF, "--decisions", str(form), "--format", fmt, "-o", str(out))
+        assert code in (0, 1), err
+        page = out.read_text("utf-8")
+        shown = mask_text(pid).replace("*", "\\*") if fmt == "markdown" else mask_text(pid)  # Markdown escapes *
+        assert pid not in page and phone not in page and shown in page, fmt

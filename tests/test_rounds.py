@@ -248,6 +248,9 @@ def test_archive_verifies(sealed, runner):
     assert done.sha256 == digest and len(done.reports) == 4
     res = runner.invoke(main, ["verify", str(out), "--lang", "en"])
     assert res.exit_code == 0 and digest in res.output and "byte-identical" in res.output
+    assert "verdict needs review" in res.output and "needs_review" not in res.output  # the word, not the code
+    res = runner.invoke(main, ["verify", str(out)])
+    assert res.exit_code == 0 and "结论 待人工审核后确定" in res.output and "needs_review" not in res.output
 
 
 def test_tampered_evidence_fails(sealed, tmp_path, runner):
@@ -340,7 +343,7 @@ def test_archive_cli(tmp_path, runner):
             "en",
         ],
     )
-    assert res.exit_code == 0 and "keep until: 2037-12-15" in res.output and "verdict: not_accepted" in res.output
+    assert res.exit_code == 0 and "keep until: 2037-12-15" in res.output and "verdict: not accepted" in res.output
     assert archive.sha256_file(out) in res.output
     res = runner.invoke(
         main, ["archive", "-o", str(out), "--evidence", str(tmp_path / "nope"), "--as-of", "2022-12-15"]

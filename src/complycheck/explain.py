@@ -129,9 +129,14 @@ def explain(pack: RulePack, rule_id: str, lang: str, result: Result | None = Non
                 f"  {'各组/各期计数' if zh else 'counts per group or period'}: "
                 + ", ".join(f"{k}={v}" for k, v in m.counts.items())
             )
-        for k, v in sorted((result.details or {}).items()):
-            if k not in ("measured_text",) and v not in ({}, [], None):
-                lines.append(f"  {k}: {v}")
+        details = [
+            (k, v)
+            for k, v in sorted((result.details or {}).items())
+            if k != "measured_text" and v not in ({}, [], None)
+        ]
+        if details:  # under their names in the JSON report (docs/report-schema.md), which pipelines read
+            lines.append(f"  {'明细（JSON 报告 details 字段）' if zh else 'details (fields of the JSON report)'}:")
+            lines += [f"    {k}: {v}" for k, v in details]
         if result.failures:
             lines.append(f"  {'前几条不符合的记录（已脱敏）' if zh else 'first failing rows (masked)'}:")
             for f in result.failures[:10]:

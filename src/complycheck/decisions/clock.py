@@ -117,6 +117,7 @@ def text_lines(report: Report, lang: str) -> list[str]:
     """The text report's lines on the panel's decisions, the final verdict and the payment clock."""
     from complycheck.decisions.records import CONCLUSION_WORDS, STATE_WORDS
     from complycheck.i18n import VERDICT, t
+    from complycheck.masking import mask_text
 
     zh, k = lang == "zh", (0 if lang == "zh" else 1)
     out: list[str] = []
@@ -127,7 +128,7 @@ def text_lines(report: Report, lang: str) -> list[str]:
             d = o.decision
             out.append(
                 f"  {rule}: {CONCLUSION_WORDS[d.conclusion][k]} [{STATE_WORDS[o.state][k]}] {d.reviewer} {d.date or ''}"
-                f" — {d.reason}"
+                f" — {mask_text(d.reason)}"  # a reason may quote an ID or phone number
             )
         for li in acc.line_items.values():
             out.append(f"  {'品目' if zh else 'Line item'} {li.id}: {t(VERDICT, li.verdict, lang)}")

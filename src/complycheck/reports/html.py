@@ -235,6 +235,17 @@ def render(report: Report, lang: str) -> str:
         f'<section aria-labelledby="h-summary"><h2 id="h-summary">{_e(L("line_items", lang))}</h2>'
         f'<table class="summary"><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table></section>'
     )
+    if report.acceptance:  # the panel's decisions: who decided what and why, the final verdicts, the payment clock
+        from complycheck.decisions.clock import text_lines
+
+        said = [clean(x).strip() for x in text_lines(report, lang)]
+        parts.append(
+            f'<section id="decisions" aria-labelledby="h-decisions" '
+            f'data-final-verdict="{_e(report.acceptance.verdict)}">'
+            f'<h2 id="h-decisions">{_e(said[0].rstrip("：:"))}</h2><ul>'
+            + "".join(f"<li>{_e(x)}</li>" for x in said[1:])
+            + "</ul></section>"
+        )
     for li in report.line_items:
         parts.append(
             f'<section class="line-item" id="li-{_e(li.id)}" data-verdict="{_e(li.verdict)}" '

@@ -119,6 +119,11 @@ def render(report: Report, lang: str) -> str:
             for li in report.line_items
         ],
     )
+    if report.acceptance:  # the panel's decisions: who decided what and why, the final verdicts, the payment clock
+        from complycheck.decisions.clock import text_lines
+
+        said = [x.strip() for x in text_lines(report, lang)]
+        out += [f"## {md(said[0].rstrip('：:'))}", ""] + [f"- {md(x)}" for x in said[1:]] + [""]
     for li in report.line_items:
         out += [
             f"## {md(L('line_item', lang))} {md(li.id)} {md(li.name if zh else (li.name_en or li.name))} · "

@@ -108,7 +108,8 @@ def render(report: Report, lang: str) -> str:
         lines.append(f"{w('data_problems', lang)}: {len(report.data_problems)}")
         for p in report.data_problems[:10]:
             loc = clean(p.file) + (f"[{clean(p.sheet)}]" if p.sheet else "") + (f":{p.row}" if p.row else "")
-            lines.append(f"  - {loc} {clean(p.column or '')}: {clean(p.message if zh else p.message_en)}")
+            loc += f" {clean(p.column)}" if p.column else ""
+            lines.append(f"  - {loc}: {clean(p.message if zh else p.message_en)}")
         if len(report.data_problems) > 10:
             lines.append(f"  … {w('more_short', lang, n=len(report.data_problems) - 10)}")
     decided = [(k, p) for k, p in report.parameters.items() if p.source]

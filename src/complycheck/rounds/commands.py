@@ -12,6 +12,7 @@ import click
 from complycheck.cli import EXIT_NOT_ACCEPTED, EXIT_OK, guarded
 from complycheck.console import write_atomic
 from complycheck.errors import ComplycheckError, Location
+from complycheck.reports.common import verdict_word
 from complycheck.reports.text import clean
 
 
@@ -120,7 +121,7 @@ def archive_cmd(
     click.echo(f"{'归档' if zh else 'archive'}: {output}")
     click.echo(f"SHA-256: {digest}")
     click.echo(f"{'文件数' if zh else 'files'}: {len(manifest['files'])}")
-    click.echo(f"{'结论' if zh else 'verdict'}: {manifest['verdict']}")
+    click.echo(f"{'结论' if zh else 'verdict'}: {verdict_word(manifest['verdict'], lang)}")
     click.echo(f"{'保存至' if zh else 'keep until'}: {manifest['keep_until']}")
     return EXIT_OK
 
@@ -153,10 +154,11 @@ def verify_cmd(archive_file: str, lang: str) -> int:
     )
     click.echo(
         f"complycheck {m['tool']['version']} · {m['project_no']} · {'评估日期' if zh else 'as of'} {m['as_of']} · "
-        f"{'结论' if zh else 'verdict'} {m['verdict']} · {'保存至' if zh else 'keep until'} {m['keep_until']}"
+        f"{'结论' if zh else 'verdict'} {verdict_word(m['verdict'], lang)} · {'保存至' if zh else 'keep until'} "
+        f"{m['keep_until']}"
     )
     for s in m.get("stages") or []:
-        click.echo(f"{'阶段' if zh else 'stage'} {s['period']}: {s['verdict']} {s['sha256']}")
+        click.echo(f"{'阶段' if zh else 'stage'} {s['period']}: {verdict_word(s['verdict'], lang)} {s['sha256']}")
     return EXIT_OK
 
 

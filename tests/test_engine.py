@@ -261,6 +261,8 @@ def test_qualitative_warn_depends_waived_and_rollup():
     rows[0] = (make_id(seq=1), "a", "", "否", "", "", "1", "")
     _, r = run_rules(rules, people=people(*rows))
     assert r["R1"].status == "fail" and r["Q"].status == "fail" and "依赖的检查未通过：R1" in r["Q"].message
+    # its own figure, met, is said to be its own: a failed rule never reads as simply 符合
+    assert r["Q"].message.startswith("依赖的检查未通过：R1。本项自身：") and "On its own: " in r["Q"].message_en
 
 
 def test_pending_if_and_error_status():

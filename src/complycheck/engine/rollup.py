@@ -91,8 +91,9 @@ def apply_dependencies(rule: Rule, res: Draft, results: dict[str, Draft]) -> Non
                 res.message = res.message.removeprefix(res.review_note[0])
                 res.message_en = res.message_en.removeprefix(res.review_note[1])
             res.status = status
-            res.message = f"{zh}：{'、'.join(hit)}。" + res.message
-            res.message_en = f"{en}: {', '.join(hit)}. " + res.message_en
+            own = ("本项自身：", "On its own: ") if res.message else ("", "")  # its own figure is met, not the rule
+            res.message = f"{zh}：{'、'.join(hit)}。{own[0]}" + res.message
+            res.message_en = f"{en}: {', '.join(hit)}. {own[1]}" + res.message_en
             return
 
 

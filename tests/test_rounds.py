@@ -194,6 +194,10 @@ def test_rectification_notice(rounds, runner, tmp_path):
         catch_exceptions=False,
     )
     assert res.exit_code == 1 and "2023-01-14" in out.read_text("utf-8")
+    # the supplier sees files as in its submission, not the bureau's folders around it (--evidence was absolute)
+    page = out.read_text("utf-8")
+    assert str(ROOT) not in page and "<td>低保失能老年人名册.xlsx [名册]</td>" in page
+    assert "可能匹配 老年人能力评估记录.xlsx" in page
 
 
 # --------------------------------------------------------------------------- stages

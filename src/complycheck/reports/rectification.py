@@ -166,17 +166,40 @@ def shortfall(r: Result, lang: str) -> str:
     return message_of(r, lang)
 
 
-def _rows(r: Result, lang: str) -> str:
+def _evidence_root(report: Report) -> str | None:
+    """The evidence folder as the bureau gave it (the folder of the submission's manifest)."""
+    import posixpath
+
+    for i in report.inputs:
+        path = str(i.get("path", "")).replace("\\", "/")
+        if i.get("kind") == "evidence" and posixpath.basename(path) in ("manifest.yaml", "manifest.yml"):
+            return posixpath.dirname(path)
+    return None
+
+
+def _in_submission(file: str, root: str | None) -> str:
+    """A file as the supplier knows it: its path inside the submission, not the bureau's folders around it."""
+    path = file.replace("\\", "/")
+    return path[len(root) + 1 :] if root and path.startswith(root + "/") else file
+
+
+def _without_root(text: str, root: str | None) -> str:
+    """Text naming files (a probable match's file) with the bureau's folders around the submission left out."""
+    return text.replace(root + "/", "") if root else text
+
+
+def _rows(r: Result, lang: str, root: str | None = None) -> str:
     if not r.failures:
         return ""
     head = "".join(f'<th scope="col">{_e(L(k, lang))}</th>' for k in ("file", "row", "column", "values", "reason"))
     body = []
     for f in r.failures[:MAX_ROWS]:
         vals = "; ".join(f"{k}={v}" for k, v in f.values.items())
-        where = (f.file or "") + (f" [{f.sheet}]" if f.sheet else "")
+        where = _in_submission(f.file or "", root) + (f" [{f.sheet}]" if f.sheet else "")
         body.append(
             f'<tr><td>{_e(where)}</td><td class="num">{_e("" if f.row is None else f.row)}</td>'
-            f"<td>{_e(f.column or '')}</td><td>{_e(vals)}</td><td>{_e(f.reason if lang == 'zh' else f.reason_en)}</td>"
+            f"<td>{_e(f.column or '')}</td><td>{_e(vals)}</td>"
+            f"<td>{_e(_without_root(f.reason if lang == 'zh' else f.reason_en, root))}</td>"
             "</tr>"
         )
     more = r.failure_count - min(len(r.failures), MAX_ROWS)
@@ -199,7 +222,7 @@ def _item(report: Report, r: Result, n: int, lang: str) -> str:
         f'<table><tbody><tr><th scope="row">{_e(_t("required", lang))}</th><td>{_e(_required(r, lang))}</td></tr>'
         f'<tr><th scope="row">{_e(_t("measured", lang))}</th><td>{_e(message_of(r, lang))}</td></tr>'
         f'<tr><th scope="row">{_e(_t("shortfall", lang))}</th><td class="short">{_e(shortfall(r, lang))}</td></tr>'
-        f"</tbody></table>{_rows(r, lang)}</section>"
+        f"</tbody></table>{_rows(r, lang, _evidence_root(report))}</section>"
     )
 
 

@@ -61,7 +61,7 @@ def test_broken_rule_file_names_file_line_and_column(cli, tmp_path):
     shutil.copytree(ROOT / "rules", rules)
     (rules / "zz-broken.yaml").write_text('rules: [\n  - id: x\n    expect: "1 +"\n', "utf-8")
     err = one_line_error(cli, "evaluate", "--rules", str(rules), "--evidence", str(ROOT / "evidence"))
-    assert err.endswith("zz-broken.yaml:2:3: YAML 语法错误：expected the node content, but found '-'")
+    assert err.endswith("zz-broken.yaml:2:3: YAML 语法错误：此处应有内容，却是“-”（方括号或花括号没有闭合？）")
     assert len(err.splitlines()) == 1
 
 

@@ -52,6 +52,34 @@ def test_bad_yaml_is_one_clear_line(text, expected):
     assert expected in err(text)
 
 
+@pytest.mark.parametrize(
+    "text,words",
+    [
+        ("a: b: c\n", "f.yaml:1:5: YAML 语法错误：此处不能再有“键: 值”"),
+        ("a: [1, 2:\n", "f.yaml:2:1: YAML 语法错误：文件在此意外结束（方括号或花括号没有闭合？）"),
+        ("a: {x: 1, y\n", "映射 {...} 中此处应为“,”或“}”，却是“文件结尾”"),
+        ("a:\n  - b\n c: d\n", "f.yaml:3:2: YAML 语法错误：缩进没有对齐：此处不应出现“新的一组键”"),
+        ("a: 'abc\n", "文件意外结束（引号没有闭合？）"),
+        ('a: "x\\q"\n', "双引号中的转义“\\q”无效"),
+    ],
+)
+def test_yaml_syntax_errors_are_said_in_chinese_for_the_people_who_edit_rules(text, words):
+    """The parser's problems were printed in English inside a Chinese line (a newcomer found them); the common ones
+    are now in Chinese words with a hint, and the English line keeps the parser's own words."""
+    assert words in err(text) and "expected" not in err(text) and "found" not in err(text)
+    from complycheck.errors import ComplycheckError
+
+    with pytest.raises(ComplycheckError) as e:
+        load_yaml_text(text, "f.yaml")
+    assert "YAML syntax error: " in e.value.render("en")
+
+
+def test_an_uncommon_yaml_problem_is_quoted_as_the_parser_says_it():
+    from complycheck.yamlwords import in_chinese
+
+    assert in_chinese("while scanning something odd") == "“while scanning something odd”"
+
+
 def test_encodings():
     assert decode_text("\ufeffa: 1".encode("utf-8"), "f") == "a: 1"
     for raw, want in [

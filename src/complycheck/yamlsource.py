@@ -23,6 +23,7 @@ from yaml.resolver import BaseResolver
 from yaml.scanner import Scanner
 
 from complycheck.errors import Location, RuleFileError
+from complycheck.yamlwords import in_chinese
 
 MAX_FILE_BYTES = 2 * 1024 * 1024
 MAX_DEPTH = 40
@@ -363,7 +364,7 @@ def load_yaml_text(text: str, file: str, fast: bool = True) -> YamlDoc:
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
         problem = (e.problem or e.context or "syntax error").strip()
-        raise _err(file, mark, f"YAML 语法错误：{problem}", f"YAML syntax error: {problem}") from None
+        raise _err(file, mark, f"YAML 语法错误：{in_chinese(problem)}", f"YAML syntax error: {problem}") from None
     except yaml.YAMLError as e:  # ReaderError (control characters) and friends
         pos = getattr(e, "position", None)
         line = text.count("\n", 0, pos) + 1 if isinstance(pos, int) else None

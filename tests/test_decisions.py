@@ -199,7 +199,7 @@ def test_a_share_short_of_its_requirement_never_reads_as_meeting_it(cli, tmp_pat
     不通过. Every document shows as many digits as it takes (99.97%), as the text report always did."""
     from fractions import Fraction
 
-    from complycheck.reports.common import percent
+    from complycheck.engine.wording import percent
 
     assert percent(Fraction(2999, 3000), Fraction(1)) == "99.97%" and percent(Fraction(1)) == "100.0%"
     assert percent(Fraction(9995, 10000)) == "99.95%" and percent(Fraction(9, 10), Fraction(1)) == "90.0%"

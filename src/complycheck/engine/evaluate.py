@@ -54,7 +54,7 @@ def evaluate(
     told = threading.Lock()
 
     spilled = [r for r in order if streams(r, tables)]
-    held = [r for r in order if r not in spilled]
+    held = [r for r in order if not streams(r, tables)]
 
     def decide(rule: Rule, streamed: bool, frames: dict[str, Table]) -> None:
         res = evaluate_rule(pack, rule, frames, as_of, streamed, hold)
@@ -68,8 +68,8 @@ def evaluate(
         then): first those whose columns fit the memory budget, decided in memory on those columns (collected once
         and kept while they fit), then the others, streamed."""
         columns = fitting.Columns(tables, fitting.MEMORY_BUDGET_BYTES if memory_budget is None else memory_budget)
-        fit = [r for r in spilled if columns.fits(r)]
-        for rule in fit:
+        fits = {r.id for r in spilled if columns.fits(r)}
+        for rule in (r for r in spilled if r.id in fits):
             try:
                 frames = columns.tables_for(rule)
             except Exception:  # the columns could not be collected (memory, say): the rule is streamed instead
@@ -79,7 +79,7 @@ def evaluate(
             decide(rule, False, frames)
             del frames
         columns.clear()
-        for rule in (r for r in spilled if r not in fit):
+        for rule in (r for r in spilled if r.id not in fits):
             decide(rule, True, tables)
 
     def in_memory(rules: list[Rule]) -> None:

@@ -4,15 +4,31 @@ lists as people read them."""
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
 from fractions import Fraction
 from typing import Any
 
 
-def pct(f: Fraction, digits: int = 1) -> str:
-    """A share as a percentage, rounded half up; callers add digits when rounding would hide a difference."""
+def pct(f: Fraction, digits: int = 1, rounding: str = ROUND_HALF_UP) -> str:
+    """A share as a percentage, rounded half up; `percent` adds digits when rounding would hide a difference."""
     value = Decimal(f.numerator) * 100 / Decimal(f.denominator)
-    return f"{value.quantize(Decimal(1).scaleb(-digits), rounding='ROUND_HALF_UP')}%"
+    return f"{value.quantize(Decimal(1).scaleb(-digits), rounding=rounding)}%"
+
+
+def percent(value: Fraction, apart_from: Fraction | None = None) -> str:
+    """A share as a percentage rounded half up, with as many digits (up to 4) as it takes for a share that differs
+    from `apart_from` (its requirement) never to read as equal to it: 2999/3000 is 99.97%, not 100.0%; beyond 4
+    digits it is rounded away from the requirement (99.99999% against 100% is 99.9999%). Without `apart_from` (a
+    requirement), as many digits as it takes to be exact, up to 4. Every message and report writes shares so."""
+    if apart_from is None:
+        digits = 1
+        while digits < 4 and Fraction(pct(value, digits)[:-1]) / 100 != value:
+            digits += 1
+        return pct(value, digits)
+    for digits in range(1, 5):
+        if value == apart_from or pct(value, digits) != pct(apart_from, digits):
+            return pct(value, digits)
+    return pct(value, 4, ROUND_FLOOR if value < apart_from else ROUND_CEILING)
 
 
 def fmt_num(f: Fraction) -> str:

@@ -14,7 +14,8 @@ from typing import Any
 from complycheck.decisions.apply import final_status, line_item_verdict
 from complycheck.decisions.clock import payment_clock
 from complycheck.decisions.records import CONCLUSION_WORDS, STATE_WORDS
-from complycheck.reports.common import fraction, percent, share_percents, status_word, title_of, verdict_word
+from complycheck.engine.wording import percent
+from complycheck.reports.common import fraction, share_percents, status_word, title_of, verdict_word
 from complycheck.reports.text import clean
 from complycheck.results import Count, Groups, Periods, Report, Result, Share, Value
 

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
 from fractions import Fraction
 from typing import Any
 
 from complycheck import __version__
+from complycheck.engine.wording import percent
 from complycheck.i18n import SEVERITY, STATUS, VERDICT, t, w
 from complycheck.model import Parameter
 from complycheck.results import Groups, Periods, Report, Result, Share
@@ -49,27 +49,6 @@ def fraction(v: Any) -> Fraction | None:
         return Fraction(str(v)) if not isinstance(v, (int, Fraction)) else Fraction(v)
     except (TypeError, ValueError, ZeroDivisionError):
         return None
-
-
-def percent(value: Fraction, apart_from: Fraction | None = None) -> str:
-    """A share as a percentage rounded half up, with as many digits (up to 4) as it takes for a share that differs
-    from `apart_from` (its requirement) never to read as equal to it: 2999/3000 is 99.97%, not 100.0%; beyond 4
-    digits it is rounded away from the requirement (99.99999% against 100% is 99.9999%). Without `apart_from` (a
-    requirement), as many digits as it takes to be exact, up to 4."""
-
-    def at(f: Fraction, digits: int, rounding: str = ROUND_HALF_UP) -> str:
-        exact = Decimal(f.numerator) * 100 / Decimal(f.denominator)
-        return f"{exact.quantize(Decimal(1).scaleb(-digits), rounding=rounding)}%"
-
-    if apart_from is None:
-        digits = 1
-        while digits < 4 and Fraction(at(value, digits)[:-1]) / 100 != value:
-            digits += 1
-        return at(value, digits)
-    for digits in range(1, 5):
-        if value == apart_from or at(value, digits) != at(apart_from, digits):
-            return at(value, digits)
-    return at(value, 4, ROUND_FLOOR if value < apart_from else ROUND_CEILING)
 
 
 def share_percents(r: Result) -> tuple[str, str] | None:

@@ -13,13 +13,13 @@ from decimal import Decimal, InvalidOperation
 from html import escape
 from typing import Any
 
+from complycheck.engine.wording import percent
 from complycheck.reports.common import (
     L,
     clause_texts,
     engine_version,
     fraction,
     message_of,
-    percent,
     severity_word,
     title_of,
 )

@@ -9,7 +9,7 @@ from complycheck.engine.context import RuleContext
 from complycheck.engine.draft import Draft
 from complycheck.engine.failures import row_failures, unknown_counts, zero_denominators
 from complycheck.engine.modes.base import const_of, empty, warn
-from complycheck.engine.wording import jsonable, pct, plural
+from complycheck.engine.wording import jsonable, pct, percent, plural
 from complycheck.lang.types import to_fraction
 from complycheck.model import Rule, RulePack
 from complycheck.results import Share
@@ -53,10 +53,7 @@ class ShareMode:
         res.measured = Share(num, den, f"{float(share):.4f}")
         res.threshold = {"min": jsonable(const_of(rule.min, ctx, 1))}
         sym = "≥" if passed else "<"
-        digits = 1
-        while digits < 4 and share != min_ and pct(share, digits) == pct(min_, digits):
-            digits += 1
-        text = f"{num}/{den} = {pct(share, digits)} {sym} {pct(min_)}"
+        text = f"{num}/{den} = {percent(share, min_)} {sym} {pct(min_)}"
         unknown = st["unknown"]
         res.details["measured_text"] = text
         if unknown:
